@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * damondev.h - user interface of the /dev/damon data access monitor.
+ *
+ * Every open file descriptor of /dev/damon is a private monitoring session
+ * with its own kernel thread.  A session is used like this:
+ *
+ *   fd = open("/dev/damon", O_RDONLY | O_CLOEXEC);
+ *   ioctl(fd, DAMON_IOC_HANDSHAKE, &hs);      what this module can do
+ *   ioctl(fd, DAMON_IOC_SET_ATTRS, &attrs);   optional: defaults are used
+ *   ioctl(fd, DAMON_IOC_SET_TARGETS, &tgts);  the pids to monitor
+ *   ioctl(fd, DAMON_IOC_START);
+ *   loop: poll(fd, POLLIN) and read(fd, buf, len) snapshots
+ *   ioctl(fd, DAMON_IOC_STOP) or close(fd)
+ *
+ * Extensible structures.  Every ioctl argument starts with a __u32 `size`
+ * that the caller sets to sizeof() of the structure it was compiled with.
+ * The kernel accepts a smaller (older) structure and treats the missing tail
+ * as zero; it accepts a larger (newer) one only if every byte beyond the part
+ * it knows is zero, and fails with E2BIG otherwise.  Output is written back
+ * up to the smaller of the two sizes.  The ioctl numbers below encode the
+ * current size, but the kernel ignores the size bits of the command and goes
+ * by `size`, so programs built against an older header keep working.
+ *
+ * Every structure uses fixed-width types with explicit padding, so it has the
+ * same layout on 32- and 64-bit ABIs; padding and reserved fields must be zero.
+ *
+ * Validation errors.  When DAMON_IOC_SET_ATTRS or DAMON_IOC_SET_TARGETS fails
+ * with EINVAL (or ESRCH, EPERM for a target), the kernel writes back
+ * `err_field` (enum damon_field: which field is wrong), `err_reason`
+ * (enum damon_err: why) and, where a bound was violated, `err_limit` (the
+ * bound) and `err_other` (the field the bound comes from, if any).  For
+ * example aggr_us = 50 with sample_us = 5000 gives err_field =
+ * DAMON_FIELD_AGGR_US, err_reason = DAMON_ERR_TOO_SMALL, err_limit = 5000,
+ * err_other = DAMON_FIELD_SAMPLE_US.  The session keeps its old settings.
+ */
+#ifndef _UAPI_DAMONDEV_H
+#define _UAPI_DAMONDEV_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define DAMON_API_VERSION	1
+#define DAMON_DEVICE_PATH	"/dev/damon"
+
+/* Bits of damon_handshake.features. */
+/* Accessed bits of transparent huge page PMDs are sampled. */
+#define DAMON_FEAT_THP		(1ULL << 0)
+/* DAMON_ATTR_TLB_FLUSH is supported. */
+#define DAMON_FEAT_TLB_FLUSH	(1ULL << 1)
+
+/**
+ * struct damon_handshake - what this module supports (DAMON_IOC_HANDSHAKE)
+ * @size:		in: sizeof(struct damon_handshake)
+ * @api_version:	out: DAMON_API_VERSION of the module
+ * @features:		out: DAMON_FEAT_* bits
+ * @max_targets:	out: most pids one session may monitor
+ * @max_nr_regions:	out: largest accepted damon_attrs.max_nr_regions
+ * @min_queue_depth:	out: smallest accepted damon_attrs.queue_depth
+ * @max_queue_depth:	out: largest accepted damon_attrs.queue_depth
+ * @min_sample_us:	out: smallest accepted sampling interval
+ * @max_sample_us:	out: largest accepted sampling interval
+ * @max_interval_us:	out: largest aggregation and update interval
+ * @max_snapshot_size:	out: largest record read() can return with the
+ *			session's current attributes and targets (with
+ *			max_targets targets if none are set yet); a buffer
+ *			of this size never gets EINVAL from read()
+ * @max_session_memory:	out: bound on the queue memory of one session
+ */
+struct damon_handshake {
+	__u32 size;
+	__u32 api_version;
+	__u64 features;
+	__u32 max_targets;
+	__u32 max_nr_regions;
+	__u32 min_queue_depth;
+	__u32 max_queue_depth;
+	__u64 min_sample_us;
+	__u64 max_sample_us;
+	__u64 max_interval_us;
+	__u64 max_snapshot_size;
+	__u64 max_session_memory;
+};
+
+/*
+ * Bits of damon_attrs.flags.
+ *
+ * DAMON_ATTR_TLB_FLUSH: after clearing Accessed bits, flush the TLBs, so that
+ * the next access of the target walks the page table and sets the bit again.
+ * Without it, a page whose translation stays cached in a TLB can look idle
+ * (upstream DAMON does not flush).  The flush costs the target TLB refills;
+ * under QEMU's software emulation monitoring is nearly blind without it.
+ */
+#define DAMON_ATTR_TLB_FLUSH	(1U << 0)
+#define DAMON_ATTR_ALL		(DAMON_ATTR_TLB_FLUSH)
+
+/**
+ * struct damon_attrs - monitoring attributes (DAMON_IOC_SET_ATTRS)
+ * @size:		in: sizeof(struct damon_attrs)
+ * @flags:		in: DAMON_ATTR_* bits
+ * @sample_us:		in: sampling interval; default 5000 (5 ms)
+ * @aggr_us:		in: aggregation interval, >= sample_us: one snapshot
+ *			is queued per aggregation; default 100000 (100 ms)
+ * @update_us:		in: regions update interval, >= aggr_us: how often
+ *			the monitored ranges are recomputed from the target's
+ *			mappings; default 1000000 (1 s)
+ * @min_nr_regions:	in: least regions per target, >= 3; default 10
+ * @max_nr_regions:	in: most regions per target, >= min; default 1000
+ * @queue_depth:	in: snapshots kept for readers; when full the oldest
+ *			is dropped and counted; default 16
+ * @err_field:		out: enum damon_field of the invalid field
+ * @err_reason:		out: enum damon_err
+ * @err_other:		out: enum damon_field the bound @err_limit comes from
+ * @__pad:		must be zero
+ * @err_limit:		out: the bound that was violated
+ *
+ * A field left zero takes its default.  Attributes can only be set while
+ * the session is not running (EBUSY otherwise).
+ */
+struct damon_attrs {
+	__u32 size;
+	__u32 flags;
+	__u64 sample_us;
+	__u64 aggr_us;
+	__u64 update_us;
+	__u32 min_nr_regions;
+	__u32 max_nr_regions;
+	__u32 queue_depth;
+	__u32 err_field;
+	__u32 err_reason;
+	__u32 err_other;
+	__u64 err_limit;
+};
+
+/**
+ * struct damon_targets - the processes to monitor (DAMON_IOC_SET_TARGETS)
+ * @size:	in: sizeof(struct damon_targets)
+ * @nr_pids:	in: number of entries at @pids, 1..max_targets
+ * @pids:	in: user address of an array of __s32 pids, resolved in the
+ *		caller's pid namespace; no duplicates
+ * @err_field:	out: enum damon_field of the invalid field
+ * @err_reason:	out: enum damon_err
+ * @err_index:	out: index into @pids of the offending pid
+ * @err_other:	out: unused, zero
+ * @err_limit:	out: the bound that was violated
+ *
+ * Replaces the session's list of targets.  Each pid must exist (ESRCH) and
+ * the caller must be allowed to monitor it (EPERM): the same user as the
+ * target and a dumpable target, or CAP_SYS_PTRACE over it.
+ */
+struct damon_targets {
+	__u32 size;
+	__u32 nr_pids;
+	__u64 pids;
+	__u32 err_field;
+	__u32 err_reason;
+	__u32 err_index;
+	__u32 err_other;
+	__u64 err_limit;
+};
+
+enum damon_field {
+	DAMON_FIELD_NONE = 0,
+	DAMON_FIELD_SIZE,
+	DAMON_FIELD_FLAGS,
+	DAMON_FIELD_SAMPLE_US,
+	DAMON_FIELD_AGGR_US,
+	DAMON_FIELD_UPDATE_US,
+	DAMON_FIELD_MIN_NR_REGIONS,
+	DAMON_FIELD_MAX_NR_REGIONS,
+	DAMON_FIELD_QUEUE_DEPTH,
+	DAMON_FIELD_NR_PIDS,
+	DAMON_FIELD_PIDS,
+	DAMON_FIELD_PAD,
+};
+
+enum damon_err {
+	DAMON_ERR_NONE = 0,
+	DAMON_ERR_TOO_SMALL,		/* below err_limit */
+	DAMON_ERR_TOO_LARGE,		/* above err_limit */
+	DAMON_ERR_UNKNOWN_BITS,		/* flags outside DAMON_ATTR_ALL */
+	DAMON_ERR_NOT_ZERO,		/* padding must be zero */
+	DAMON_ERR_DUPLICATE,		/* pid listed twice */
+	DAMON_ERR_NO_SUCH_PROCESS,	/* ESRCH */
+	DAMON_ERR_NOT_PERMITTED,	/* EPERM */
+	DAMON_ERR_TOO_MUCH_MEMORY,	/* queue would exceed max_session_memory */
+	DAMON_ERR_BAD_ADDRESS,		/* EFAULT reading @pids */
+	DAMON_ERR_NO_MM,		/* a kernel thread or an exiting process */
+};
+
+/* damon_status.state */
+enum damon_state {
+	DAMON_STATE_IDLE = 0,	/* never started */
+	DAMON_STATE_RUNNING,
+	DAMON_STATE_ENDED,	/* see end_reason; can be started again */
+};
+
+/* damon_status.end_reason */
+enum damon_end {
+	DAMON_END_NONE = 0,
+	DAMON_END_STOPPED,	/* DAMON_IOC_STOP */
+	DAMON_END_TARGETS_EXITED, /* every target has exited */
+};
+
+/**
+ * struct damon_target_status - one target in damon_status
+ * @pid:	the pid as given in DAMON_IOC_SET_TARGETS
+ * @flags:	DAMON_TARGET_* bits
+ * @nr_regions:	current number of regions
+ * @__pad:	zero
+ */
+struct damon_target_status {
+	__s32 pid;
+	__u32 flags;
+	__u32 nr_regions;
+	__u32 __pad;
+};
+
+/**
+ * struct damon_status - state of the session (DAMON_IOC_STATUS)
+ * @size:	in: sizeof(struct damon_status)
+ * @state:	out: enum damon_state
+ * @end_reason:	out: enum damon_end, why the last run ended
+ * @nr_targets:	out: number of configured targets
+ * @targets_len: in: entries available at @targets (may be 0)
+ * @targets:	in: user address of struct damon_target_status[targets_len];
+ *		out: the first min(nr_targets, targets_len) entries are filled
+ * @snapshots:	out: snapshots produced by the current or last run
+ * @dropped:	out: of those, dropped because the queue was full
+ * @queued:	out: snapshots waiting to be read
+ * @cpu_ns:	out: CPU time the session's kernel thread has used
+ */
+struct damon_status {
+	__u32 size;
+	__u32 state;
+	__u32 end_reason;
+	__u32 nr_targets;
+	__u32 targets_len;
+	__u32 __pad;
+	__u64 targets;
+	__u64 snapshots;
+	__u64 dropped;
+	__u64 queued;
+	__u64 cpu_ns;
+};
+
+#define DAMON_IOC_MAGIC		0xDA
+#define DAMON_IOC_HANDSHAKE	_IOWR(DAMON_IOC_MAGIC, 0x00, struct damon_handshake)
+#define DAMON_IOC_SET_ATTRS	_IOWR(DAMON_IOC_MAGIC, 0x01, struct damon_attrs)
+#define DAMON_IOC_SET_TARGETS	_IOWR(DAMON_IOC_MAGIC, 0x02, struct damon_targets)
+#define DAMON_IOC_START		_IO(DAMON_IOC_MAGIC, 0x03)
+#define DAMON_IOC_STOP		_IO(DAMON_IOC_MAGIC, 0x04)
+#define DAMON_IOC_STATUS	_IOWR(DAMON_IOC_MAGIC, 0x05, struct damon_status)
+
+/*
+ * Snapshots.  read() returns zero or more whole records, back to back, each
+ * starting with struct damon_snapshot.  A record is laid out as
+ *
+ *   struct damon_snapshot                          hdr_size bytes
+ *   for each of nr_targets targets:
+ *     struct damon_snapshot_target                 target_size bytes
+ *     struct damon_snapshot_region[nr_regions]     region_size bytes each
+ *
+ * and `size` is the length of all of it.  Readers must step by hdr_size,
+ * target_size and region_size rather than by sizeof(), so that fields added
+ * at the end of these structures in later versions are skipped.  A reader
+ * seeing an unknown `type` skips `size` bytes.
+ *
+ * read() never splits a record.  If the buffer cannot hold the next record,
+ * read() fails with EINVAL and the record stays queued (use
+ * damon_handshake.max_snapshot_size to size the buffer).  With O_NONBLOCK
+ * and nothing queued it fails with EAGAIN.  Once monitoring has ended and
+ * the queue is drained it returns 0 (end of file), and poll() reports
+ * POLLHUP; POLLIN means a record is queued.
+ *
+ * Access counts: within one aggregation interval every region is sampled
+ * `nr_passes` times (once per sampling interval that was actually run); a
+ * region's nr_accesses is the number of those samples that found the
+ * sampled page accessed, so nr_accesses / nr_passes is the fraction of
+ * samples and nr_accesses * 1e6 / aggr_us is the rate in Hz.
+ */
+#define DAMON_RECORD_SNAPSHOT	1
+#define DAMON_SNAPSHOT_VERSION	1
+
+/**
+ * struct damon_snapshot - header of one snapshot record
+ * @size:		total bytes of the record
+ * @type:		DAMON_RECORD_SNAPSHOT
+ * @version:		DAMON_SNAPSHOT_VERSION
+ * @hdr_size:		bytes of this header
+ * @target_size:	bytes of each struct damon_snapshot_target
+ * @region_size:	bytes of each struct damon_snapshot_region
+ * @__pad:		zero
+ * @seq:		sequence number, 0 for the first snapshot of a run;
+ *			gaps are the dropped snapshots
+ * @start_ns:		start of the aggregation interval, CLOCK_MONOTONIC
+ * @end_ns:		end of the aggregation interval, CLOCK_MONOTONIC
+ * @flags:		zero; reserved for later versions
+ * @nr_targets:		number of target sections that follow
+ * @dropped:		snapshots lost because the queue was full between
+ *			the snapshot read before this one and this one, so
+ *			that a reader sees seq - previous seq - 1 == dropped
+ * @cpu_ns:		CPU time of the session's kernel thread in this interval
+ * @samples_done:	region samples taken in this interval, all targets
+ * @samples_due:	region samples the interval should have had if every
+ *			sampling interval had been kept on time
+ * @sample_us:		sampling interval in force
+ * @aggr_us:		aggregation interval in force
+ * @nr_passes:		sampling passes in this interval: the largest
+ *			possible nr_accesses
+ * @__pad2:		zero
+ */
+struct damon_snapshot {
+	__u32 size;
+	__u16 type;
+	__u16 version;
+	__u16 hdr_size;
+	__u16 target_size;
+	__u16 region_size;
+	__u16 __pad;
+	__u64 seq;
+	__u64 start_ns;
+	__u64 end_ns;
+	__u32 flags;
+	__u32 nr_targets;
+	__u64 dropped;
+	__u64 cpu_ns;
+	__u64 samples_done;
+	__u64 samples_due;
+	__u64 sample_us;
+	__u64 aggr_us;
+	__u32 nr_passes;
+	__u32 __pad2;
+};
+
+/* damon_snapshot_target.flags and damon_target_status.flags */
+/* The process has exited; it has no regions and will not come back. */
+#define DAMON_TARGET_EXITED	(1U << 0)
+/*
+ * The target has no address space layout to monitor (fewer than three
+ * mappings or gaps); its mapped span is monitored as one range instead.
+ */
+#define DAMON_TARGET_SPAN	(1U << 1)
+
+/**
+ * struct damon_snapshot_target - one target's section of a snapshot
+ * @pid:	the pid as given in DAMON_IOC_SET_TARGETS
+ * @flags:	DAMON_TARGET_* bits
+ * @nr_regions:	number of struct damon_snapshot_region that follow
+ * @__pad:	zero
+ */
+struct damon_snapshot_target {
+	__s32 pid;
+	__u32 flags;
+	__u32 nr_regions;
+	__u32 __pad;
+};
+
+/**
+ * struct damon_snapshot_region - one monitored region, in address order
+ * @start:		first byte of the region, page aligned
+ * @end:		one past the last byte, page aligned
+ * @nr_accesses:	samples (of nr_passes) that found the region accessed
+ * @age:		aggregation intervals since nr_accesses last changed
+ *			notably (0 until adaptive regions report it)
+ */
+struct damon_snapshot_region {
+	__u64 start;
+	__u64 end;
+	__u32 nr_accesses;
+	__u32 age;
+};
+
+#endif /* _UAPI_DAMONDEV_H */
