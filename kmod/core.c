@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The monitoring session: its kernel thread (the kdamond), the sampling and
+ * aggregation loop and the queue of snapshots that readers consume.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/capability.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "dmon.h"
+
+static bool require_admin;
+module_param(require_admin, bool, 0644);
+MODULE_PARM_DESC(require_admin,
+		 "Require CAP_SYS_ADMIN to use /dev/damon at all (default: a caller may monitor the processes it could ptrace-read)");
+
+/**
+ * dmon_require_admin() - is /dev/damon restricted to CAP_SYS_ADMIN?
+ *
+ * Return: the require_admin module parameter.
+ */
+bool dmon_require_admin(void)
+{
+	return READ_ONCE(require_admin);
+}
+
+/**
+ * dmon_default_attrs() - the attributes a new session starts with
+ * @a:	filled with the defaults of the DAMON design
+ */
+void dmon_default_attrs(struct dmon_attrs *a)
+{
+	a->flags = 0;
+	a->sample_us = 5000;
+	a->aggr_us = 100000;
+	a->update_us = 1000000;
+	a->min_nr_regions = 10;
+	a->max_nr_regions = 1000;
+	a->queue_depth = 16;
+}
+
+/**
+ * dmon_regions_cap() - room for regions one target may need
+ * @a:	the session's attributes
+ *
+ * The initial even split makes at most about 2 * min_nr_regions + 3 regions
+ * (the unit is rounded down to a page), and splitting at most doubles
+ * max_nr_regions / 2; 2 * max + 3 covers both.
+ *
+ * Return: number of struct dmon_region to allocate per target.
+ */
+u32 dmon_regions_cap(const struct dmon_attrs *a)
+{
+	return 2 * a->max_nr_regions + 3;
+}
+
+/**
+ * dmon_snapshot_size() - largest snapshot record a session can produce
+ * @a:		the session's attributes
+ * @nr_targets:	number of targets
+ *
+ * Return: bytes of the largest record, the size of each queue slot.
+ */
+size_t dmon_snapshot_size(const struct dmon_attrs *a, u32 nr_targets)
+{
+	return sizeof(struct damon_snapshot) +
+		(size_t)nr_targets * (sizeof(struct damon_snapshot_target) +
+		(size_t)dmon_regions_cap(a) *
+		sizeof(struct damon_snapshot_region));
+}
+
+/**
+ * dmon_may_monitor() - may the caller monitor @task?
+ * @task:	the process to monitor
+ *
+ * The rule of ptrace's credential check for reading a process (which is not
+ * exported): the caller's fsuid/fsgid equal all of the target's uids/gids,
+ * or the caller has CAP_SYS_PTRACE in the target's user namespace; and the
+ * target is dumpable unless the caller has CAP_SYS_PTRACE over its mm.
+ * With require_admin set, only CAP_SYS_ADMIN counts.
+ *
+ * Return: true if monitoring is allowed.
+ */
+bool dmon_may_monitor(struct task_struct *task)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	struct mm_struct *mm;
+	bool ok;
+
+	if (dmon_require_admin())
+		return capable(CAP_SYS_ADMIN);
+	if (same_thread_group(task, current))
+		return true;
+	rcu_read_lock();
+	tcred = __task_cred(task);
+	ok = (uid_eq(cred->fsuid, tcred->euid) &&
+	      uid_eq(cred->fsuid, tcred->suid) &&
+	      uid_eq(cred->fsuid, tcred->uid) &&
+	      gid_eq(cred->fsgid, tcred->egid) &&
+	      gid_eq(cred->fsgid, tcred->sgid) &&
+	      gid_eq(cred->fsgid, tcred->gid)) ||
+	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	if (!ok)
+		return false;
+	mm = get_task_mm(task);
+	if (!mm)
+		return false;
+	if (get_dumpable(mm) != SUID_DUMP_USER &&
+	    !ns_capable(mm->user_ns, CAP_SYS_PTRACE))
+		ok = false;
+	mmput(mm);
+	return ok;
+}
+
+/**
+ * dmon_session_alloc() - a new idle session with default attributes
+ *
+ * Return: the session, or NULL without memory.
+ */
+struct dmon_session *dmon_session_alloc(void)
+{
+	struct dmon_session *s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+
+	if (!s)
+		return NULL;
+	mutex_init(&s->lock);
+	mutex_init(&s->queue.lock);
+	init_waitqueue_head(&s->queue.readers);
+	dmon_default_attrs(&s->attrs);
+	return s;
+}
+
+static void dmon_free_slots(void **slots, u32 depth)
+{
+	u32 i;
+
+	if (!slots)
+		return;
+	for (i = 0; i < depth; i++)
+		kvfree(slots[i]);
+	kvfree(slots);
+}
+
+static void **dmon_alloc_slots(u32 depth, size_t size)
+{
+	void **slots = kvcalloc(depth, sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	u32 i;
+
+	if (!slots)
+		return NULL;
+	for (i = 0; i < depth; i++) {
+		slots[i] = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+		if (!slots[i]) {
+			dmon_free_slots(slots, depth);
+			return NULL;
+		}
+	}
+	return slots;
+}
+
+/* Give the queue fresh, empty slots; readers may be looking at it. */
+static int dmon_reset_queue(struct dmon_queue *q, u32 depth, size_t size)
+{
+	void **slots = dmon_alloc_slots(depth, size), **old;
+	u32 old_depth;
+
+	if (!slots)
+		return -ENOMEM;
+	mutex_lock(&q->lock);
+	old = q->slots;
+	old_depth = q->depth;
+	q->slots = slots;
+	q->depth = depth;
+	q->slot_size = size;
+	q->head = 0;
+	q->count = 0;
+	q->produced = 0;
+	q->dropped = 0;
+	q->ended = false;
+	mutex_unlock(&q->lock);
+	dmon_free_slots(old, old_depth);
+	return 0;
+}
+
+static void dmon_free_targets(struct dmon_target *targets, u32 nr)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		put_pid(targets[i].pid);
+		kvfree(targets[i].regions.r);
+	}
+	kfree(targets);
+}
+
+/**
+ * dmon_session_free() - stop monitoring and free everything of a session
+ * @s:	the session; no reader may use it any more
+ */
+void dmon_session_free(struct dmon_session *s)
+{
+	mutex_lock(&s->lock);
+	dmon_stop(s);
+	mutex_unlock(&s->lock);
+	dmon_free_targets(s->targets, s->nr_targets);
+	dmon_free_slots(s->queue.slots, s->queue.depth);
+	kfree(s);
+}
+
+/**
+ * dmon_set_targets() - replace the targets of an idle session
+ * @s:		the session, locked, not running
+ * @targets:	validated targets holding pid references; taken over
+ * @nr:		number of @targets
+ *
+ * Return: 0.
+ */
+int dmon_set_targets(struct dmon_session *s, struct dmon_target *targets,
+		     u32 nr)
+{
+	dmon_free_targets(s->targets, s->nr_targets);
+	s->targets = targets;
+	s->nr_targets = nr;
+	return 0;
+}
+
+/**
+ * dmon_running() - is a run in progress?
+ * @s:	the session, locked
+ *
+ * Return: true from a successful start until the run has ended by itself
+ * or by dmon_stop().
+ */
+bool dmon_running(struct dmon_session *s)
+{
+	return s->kdamond && !READ_ONCE(s->queue.ended);
+}
+
+/* Times and counts of one aggregation interval. */
+struct dmon_interval {
+	u64 start_ns;
+	u64 cpu_start_ns;
+	u64 samples_done;
+	u32 nr_passes;
+};
+
+static void dmon_fill_snapshot(struct dmon_session *s,
+			       struct damon_snapshot *hdr,
+			       const struct dmon_interval *iv, u64 now)
+{
+	char *p = (char *)(hdr + 1);
+	u64 cpu = current->se.sum_exec_runtime;
+	u32 nr_regions = 0, i, j;
+
+	for (i = 0; i < s->nr_targets; i++)
+		nr_regions += s->targets[i].regions.nr;
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->type = DAMON_RECORD_SNAPSHOT;
+	hdr->version = DAMON_SNAPSHOT_VERSION;
+	hdr->hdr_size = sizeof(*hdr);
+	hdr->target_size = sizeof(struct damon_snapshot_target);
+	hdr->region_size = sizeof(struct damon_snapshot_region);
+	hdr->seq = s->queue.produced;
+	hdr->start_ns = iv->start_ns;
+	hdr->end_ns = now;
+	hdr->nr_targets = s->nr_targets;
+	hdr->cpu_ns = cpu - iv->cpu_start_ns;
+	hdr->samples_done = iv->samples_done;
+	hdr->samples_due = div64_u64(now - iv->start_ns,
+				     s->attrs.sample_us * NSEC_PER_USEC) *
+			   nr_regions;
+	hdr->sample_us = s->attrs.sample_us;
+	hdr->aggr_us = s->attrs.aggr_us;
+	hdr->nr_passes = iv->nr_passes;
+
+	for (i = 0; i < s->nr_targets; i++) {
+		struct dmon_target *t = &s->targets[i];
+		struct damon_snapshot_target *st = (void *)p;
+
+		st->pid = t->pid_nr;
+		st->flags = t->flags;
+		st->nr_regions = t->regions.nr;
+		st->__pad = 0;
+		p += sizeof(*st);
+		for (j = 0; j < t->regions.nr; j++) {
+			const struct dmon_region *r = &t->regions.r[j];
+			struct damon_snapshot_region *sr = (void *)p;
+
+			sr->start = r->start;
+			sr->end = r->end;
+			sr->nr_accesses = r->nr_accesses;
+			sr->age = r->age;
+			p += sizeof(*sr);
+		}
+	}
+	hdr->size = p - (char *)hdr;
+}
+
+/*
+ * Queue one snapshot.  A full queue drops its oldest snapshot; what it had
+ * itself inherited as dropped passes on to the next one, so a reader always
+ * sees dropped == seq gap.
+ */
+static void dmon_queue_snapshot(struct dmon_session *s,
+				const struct dmon_interval *iv)
+{
+	struct dmon_queue *q = &s->queue;
+	struct damon_snapshot *hdr;
+	u64 lost = 0;
+
+	mutex_lock(&q->lock);
+	if (q->count == q->depth) {
+		struct damon_snapshot *oldest = q->slots[q->head];
+
+		lost = oldest->dropped + 1;
+		q->head = (q->head + 1) % q->depth;
+		q->count--;
+		q->dropped++;
+		if (q->count) {
+			hdr = q->slots[q->head];
+			hdr->dropped += lost;
+			lost = 0;
+		}
+	}
+	hdr = q->slots[(q->head + q->count) % q->depth];
+	dmon_fill_snapshot(s, hdr, iv, ktime_get_ns());
+	hdr->dropped = lost;
+	q->count++;
+	q->produced++;
+	mutex_unlock(&q->lock);
+	WRITE_ONCE(s->cpu_ns, current->se.sum_exec_runtime);
+	wake_up_interruptible_poll(&q->readers, EPOLLIN | EPOLLRDNORM);
+}
+
+/* Set up the regions of a target that has none, from its mappings. */
+static void dmon_setup_regions(struct dmon_session *s, struct dmon_target *t,
+			       struct mm_struct *mm)
+{
+	struct dmon_range ranges[3];
+	u32 nr_ranges, flags = 0;
+
+	if (dmon_target_ranges(mm, ranges, &nr_ranges, &flags))
+		return;
+	if (dmon_init_regions(&t->regions, ranges, nr_ranges,
+			      s->attrs.min_nr_regions))
+		return;
+	t->flags = (t->flags & ~DAMON_TARGET_SPAN) | flags;
+}
+
+/*
+ * One sampling pass: per target, check the page sampled last time and clear
+ * the Accessed bit of a newly chosen one, under one mmap_read_lock.
+ * Returns the number of targets still alive.
+ */
+static u32 dmon_sample_pass(struct dmon_session *s, struct dmon_interval *iv,
+			    bool *checked)
+{
+	u32 alive = 0, i, j;
+
+	*checked = false;
+	for (i = 0; i < s->nr_targets; i++) {
+		struct dmon_target *t = &s->targets[i];
+		struct dmon_regions *rs = &t->regions;
+		struct task_struct *task;
+		struct mm_struct *mm = NULL;
+		bool fresh;
+
+		if (t->flags & DAMON_TARGET_EXITED)
+			continue;
+		task = get_pid_task(t->pid, PIDTYPE_PID);
+		if (task) {
+			mm = get_task_mm(task);
+			put_task_struct(task);
+		}
+		if (!mm) {
+			t->flags |= DAMON_TARGET_EXITED;
+			rs->nr = 0;
+			continue;
+		}
+		alive++;
+		mmap_read_lock(mm);
+		fresh = !rs->nr;
+		if (fresh)
+			dmon_setup_regions(s, t, mm);
+		for (j = 0; j < rs->nr; j++) {
+			struct dmon_region *r = &rs->r[j];
+
+			if (!fresh && dmon_young(mm, r->sampling_addr))
+				r->nr_accesses++;
+			r->sampling_addr = dmon_random_sampling_addr(r);
+			dmon_mkold(mm, r->sampling_addr);
+		}
+		if (!fresh) {
+			iv->samples_done += rs->nr;
+			*checked = true;
+		}
+		mmap_read_unlock(mm);
+		mmput(mm);
+	}
+	if (alive && (s->attrs.flags & DAMON_ATTR_TLB_FLUSH))
+		dmon_flush_tlbs();
+	return alive;
+}
+
+static void dmon_reset_interval(struct dmon_session *s,
+				struct dmon_interval *iv, u64 now)
+{
+	u32 i;
+
+	for (i = 0; i < s->nr_targets; i++)
+		dmon_reset_aggregated(&s->targets[i].regions);
+	iv->start_ns = now;
+	iv->cpu_start_ns = current->se.sum_exec_runtime;
+	iv->samples_done = 0;
+	iv->nr_passes = 0;
+}
+
+/* Sleep until @deadline (CLOCK_MONOTONIC ns) or until asked to stop. */
+static void dmon_sleep_until(u64 deadline, u64 slack)
+{
+	ktime_t expires = ns_to_ktime(deadline);
+
+	set_current_state(TASK_INTERRUPTIBLE);
+	if (kthread_should_stop()) {
+		__set_current_state(TASK_RUNNING);
+		return;
+	}
+	schedule_hrtimeout_range(&expires, slack, HRTIMER_MODE_ABS);
+	__set_current_state(TASK_RUNNING);
+}
+
+static int dmon_kdamond(void *data)
+{
+	struct dmon_session *s = data;
+	u64 sample_ns = s->attrs.sample_us * NSEC_PER_USEC;
+	u64 aggr_ns = s->attrs.aggr_us * NSEC_PER_USEC;
+	u64 slack = min_t(u64, sample_ns / 16, NSEC_PER_MSEC);
+	struct dmon_interval iv;
+	u64 now = ktime_get_ns(), next = now;
+	bool checked;
+
+	dmon_reset_interval(s, &iv, now);
+	while (!kthread_should_stop()) {
+		if (!dmon_sample_pass(s, &iv, &checked)) {
+			WRITE_ONCE(s->end_reason, DAMON_END_TARGETS_EXITED);
+			break;
+		}
+		if (checked)
+			iv.nr_passes++;
+		now = ktime_get_ns();
+		if (now - iv.start_ns >= aggr_ns) {
+			dmon_queue_snapshot(s, &iv);
+			dmon_reset_interval(s, &iv, now);
+		}
+		/* Keep the rhythm; skip, don't burst, after falling behind. */
+		next += sample_ns;
+		if (next < now)
+			next = now + sample_ns;
+		dmon_sleep_until(next, slack);
+	}
+	/* What the last, partial interval saw is worth as much as the rest. */
+	if (iv.nr_passes)
+		dmon_queue_snapshot(s, &iv);
+	WRITE_ONCE(s->cpu_ns, current->se.sum_exec_runtime);
+	mutex_lock(&s->queue.lock);
+	s->queue.ended = true;
+	mutex_unlock(&s->queue.lock);
+	wake_up_interruptible_poll(&s->queue.readers, EPOLLHUP);
+	return 0;
+}
+
+/**
+ * dmon_start() - start a fresh run of a session
+ * @s:	the session, locked
+ *
+ * Memory for regions and the queue is allocated here, in the opener's
+ * context, so that it is charged to the opener's memory cgroup and the
+ * kdamond never allocates.
+ *
+ * Return: 0, -EBUSY if running, -EINVAL without targets, -ENOMEM, or the
+ * error of creating the thread.
+ */
+int dmon_start(struct dmon_session *s)
+{
+	u32 cap = dmon_regions_cap(&s->attrs), i;
+	struct task_struct *t;
+	int err;
+
+	if (dmon_running(s))
+		return -EBUSY;
+	if (!s->nr_targets)
+		return -EINVAL;
+	dmon_stop(s);		/* reap a thread that ended by itself */
+
+	for (i = 0; i < s->nr_targets; i++) {
+		struct dmon_target *tg = &s->targets[i];
+
+		kvfree(tg->regions.r);
+		tg->regions.r = kvcalloc(cap, sizeof(*tg->regions.r),
+					 GFP_KERNEL_ACCOUNT);
+		tg->regions.cap = tg->regions.r ? cap : 0;
+		tg->regions.nr = 0;
+		tg->flags = 0;
+		if (!tg->regions.r)
+			return -ENOMEM;
+	}
+	err = dmon_reset_queue(&s->queue, s->attrs.queue_depth,
+			       dmon_snapshot_size(&s->attrs, s->nr_targets));
+	if (err)
+		return err;
+	s->end_reason = DAMON_END_NONE;
+	s->cpu_ns = 0;
+
+	t = kthread_create(dmon_kdamond, s, "damondev/%d",
+			   task_tgid_nr(current));
+	if (IS_ERR(t)) {
+		mutex_lock(&s->queue.lock);
+		s->queue.ended = true;
+		mutex_unlock(&s->queue.lock);
+		return PTR_ERR(t);
+	}
+	get_task_struct(t);
+	s->kdamond = t;
+	s->started = true;
+	wake_up_process(t);
+	return 0;
+}
+
+/**
+ * dmon_stop() - end the run of a session, if any, and wait for its thread
+ * @s:	the session, locked
+ *
+ * The kdamond queues what the current interval has seen and exits; readers
+ * then drain the queue and see end of file.  Takes about one sampling
+ * interval at most: the kdamond sleeps interruptibly between passes.
+ */
+void dmon_stop(struct dmon_session *s)
+{
+	if (!s->kdamond)
+		return;
+	kthread_stop(s->kdamond);
+	put_task_struct(s->kdamond);
+	s->kdamond = NULL;
+	if (s->end_reason == DAMON_END_NONE)
+		s->end_reason = DAMON_END_STOPPED;
+	/* The thread may have been stopped before it ever ran. */
+	mutex_lock(&s->queue.lock);
+	s->queue.ended = true;
+	mutex_unlock(&s->queue.lock);
+	wake_up_interruptible_poll(&s->queue.readers, EPOLLHUP);
+}
+
+/**
+ * dmon_read_snapshots() - copy whole queued snapshots to user space
+ * @s:		the session
+ * @buf:	user buffer
+ * @count:	its size
+ * @nonblock:	fail with -EAGAIN instead of waiting
+ *
+ * Return: bytes copied (whole snapshots only), 0 at the end of monitoring
+ * once the queue is drained, -EINVAL if the next snapshot does not fit in
+ * @count (it stays queued), -EAGAIN, -ERESTARTSYS, or -EFAULT.
+ */
+ssize_t dmon_read_snapshots(struct dmon_session *s, char __user *buf,
+			    size_t count, bool nonblock)
+{
+	struct dmon_queue *q = &s->queue;
+	size_t done = 0;
+	int err;
+
+	for (;;) {
+		mutex_lock(&q->lock);
+		if (q->count)
+			break;
+		if (q->ended) {
+			mutex_unlock(&q->lock);
+			return 0;
+		}
+		mutex_unlock(&q->lock);
+		if (nonblock)
+			return -EAGAIN;
+		err = wait_event_interruptible(q->readers,
+					       READ_ONCE(q->count) ||
+					       READ_ONCE(q->ended));
+		if (err)
+			return err;
+	}
+	while (q->count) {
+		struct damon_snapshot *hdr = q->slots[q->head];
+
+		if (hdr->size > count - done)
+			break;
+		if (copy_to_user(buf + done, hdr, hdr->size)) {
+			mutex_unlock(&q->lock);
+			return done ? done : -EFAULT;
+		}
+		done += hdr->size;
+		q->head = (q->head + 1) % q->depth;
+		q->count--;
+	}
+	mutex_unlock(&q->lock);
+	return done ? done : -EINVAL;
+}
+
+/**
+ * dmon_poll_mask() - poll events of a session
+ * @s:	the session
+ *
+ * Return: EPOLLIN | EPOLLRDNORM when a snapshot is queued, EPOLLHUP when
+ * monitoring has ended and the queue is drained.
+ */
+__poll_t dmon_poll_mask(struct dmon_session *s)
+{
+	struct dmon_queue *q = &s->queue;
+	__poll_t mask = 0;
+
+	mutex_lock(&q->lock);
+	if (q->count)
+		mask |= EPOLLIN | EPOLLRDNORM;
+	else if (q->ended)
+		mask |= EPOLLHUP;
+	mutex_unlock(&q->lock);
+	return mask;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of the damondev module: the session (core.c), the
+ * address-space operations (vaddr.c) and the device (main.c).
+ */
+#ifndef DAMONDEV_DMON_H
+#define DAMONDEV_DMON_H
+
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "damondev.h"
+#include "regions.h"
+
+/* Limits reported by the handshake and enforced by validation. */
+#define DMON_MAX_TARGETS		64
+#define DMON_MAX_NR_REGIONS		65536
+#define DMON_MIN_QUEUE_DEPTH		1
+#define DMON_MAX_QUEUE_DEPTH		4096
+#define DMON_MIN_SAMPLE_US		100ULL
+#define DMON_MAX_SAMPLE_US		(10ULL * USEC_PER_SEC)
+#define DMON_MAX_INTERVAL_US		(3600ULL * USEC_PER_SEC)
+#define DMON_MAX_SESSION_MEMORY		(64ULL << 20)
+
+/* Validated attributes of a session, in the units the kernel uses. */
+struct dmon_attrs {
+	u32 flags;
+	u64 sample_us;
+	u64 aggr_us;
+	u64 update_us;
+	u32 min_nr_regions;
+	u32 max_nr_regions;
+	u32 queue_depth;
+};
+
+/**
+ * struct dmon_target - one monitored process
+ * @pid:	reference to the process; pins no memory once it has exited
+ * @pid_nr:	the number the user gave, reported back unchanged
+ * @flags:	DAMON_TARGET_* bits
+ * @regions:	its regions; empty until the first pass sets them up
+ */
+struct dmon_target {
+	struct pid *pid;
+	pid_t pid_nr;
+	u32 flags;
+	struct dmon_regions regions;
+};
+
+/**
+ * struct dmon_queue - snapshots waiting for readers
+ * @lock:	protects everything below; the kdamond and readers take it
+ * @readers:	readers and pollers wait here
+ * @slots:	@depth preallocated buffers of @slot_size bytes, a ring
+ * @head:	index of the oldest queued snapshot
+ * @count:	queued snapshots
+ * @ended:	monitoring has ended: readers get EOF once the ring is empty
+ * @produced:	snapshots produced in this run
+ * @dropped:	of those, dropped because the ring was full
+ */
+struct dmon_queue {
+	struct mutex lock;
+	wait_queue_head_t readers;
+	void **slots;
+	size_t slot_size;
+	u32 depth;
+	u32 head;
+	u32 count;
+	bool ended;
+	u64 produced;
+	u64 dropped;
+};
+
+/**
+ * struct dmon_session - what one open file of /dev/damon owns
+ * @lock:	serialises the ioctls; never taken by the kdamond
+ * @attrs:	attributes of the next or current run
+ * @targets:	@nr_targets targets of the next or current run
+ * @kdamond:	the monitoring thread while one exists (a reference is held)
+ * @end_reason:	enum damon_end of the last run
+ * @started:	a run was started at least once
+ * @cpu_ns:	CPU time of the kdamond, updated by itself
+ * @queue:	snapshots for readers
+ */
+struct dmon_session {
+	struct mutex lock;
+	struct dmon_attrs attrs;
+	struct dmon_target *targets;
+	u32 nr_targets;
+	struct task_struct *kdamond;
+	u32 end_reason;
+	bool started;
+	u64 cpu_ns;
+	struct dmon_queue queue;
+};
+
+/* core.c */
+struct dmon_session *dmon_session_alloc(void);
+void dmon_session_free(struct dmon_session *s);
+void dmon_default_attrs(struct dmon_attrs *a);
+u32 dmon_regions_cap(const struct dmon_attrs *a);
+size_t dmon_snapshot_size(const struct dmon_attrs *a, u32 nr_targets);
+int dmon_set_targets(struct dmon_session *s, struct dmon_target *targets,
+		     u32 nr);
+int dmon_start(struct dmon_session *s);
+void dmon_stop(struct dmon_session *s);
+bool dmon_running(struct dmon_session *s);
+ssize_t dmon_read_snapshots(struct dmon_session *s, char __user *buf,
+			    size_t count, bool nonblock);
+__poll_t dmon_poll_mask(struct dmon_session *s);
+bool dmon_may_monitor(struct task_struct *task);
+bool dmon_require_admin(void);
+
+/* vaddr.c */
+struct mm_struct;
+int dmon_target_ranges(struct mm_struct *mm, struct dmon_range ranges[3],
+		       u32 *nr_ranges, u32 *flags);
+bool dmon_young(struct mm_struct *mm, unsigned long addr);
+void dmon_mkold(struct mm_struct *mm, unsigned long addr);
+void dmon_flush_tlbs(void);
+
+#endif /* DAMONDEV_DMON_H */

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Address-space operations: the monitoring ranges of a process from its
+ * mappings, and testing and clearing the Accessed bit of one page.
+ *
+ * walk_page_range() is not exported, so the page tables are walked here by
+ * hand, in a way that is safe from 6.1 (where page tables are freed only
+ * under mmap_lock) to 6.6 and later (where a PTE table can be freed by RCU
+ * under a reader holding only mmap_read_lock): the PMD is read once, the
+ * PTE table is used under rcu_read_lock() and its lock, and the PMD is
+ * checked to be unchanged before the PTE is trusted.  Callers hold
+ * mmap_read_lock.
+ */
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/rcupdate.h>
+#include <linux/smp.h>
+
+#include "compat.h"
+#include "dmon.h"
+
+/**
+ * dmon_target_ranges() - the ranges to monitor in an address space
+ * @mm:		the address space, mmap_read_lock held
+ * @ranges:	out: up to three ranges, sorted
+ * @nr_ranges:	out: number of @ranges
+ * @flags:	out: DAMON_TARGET_SPAN when the three-regions rule does not
+ *		apply and the whole mapped span is used
+ *
+ * The three-regions rule of DAMON: everything mapped except the two
+ * largest gaps between mappings (normally the ones around the heap and
+ * below the stack), which would otherwise dominate the regions.
+ *
+ * Return: 0, or -EINVAL if nothing is mapped.
+ */
+int dmon_target_ranges(struct mm_struct *mm, struct dmon_range ranges[3],
+		       u32 *nr_ranges, u32 *flags)
+{
+	struct vm_area_struct *vma;
+	struct dmon_layout layout;
+	struct vma_iterator vmi;
+
+	vma_iter_init(&vmi, mm, 0);
+	dmon_layout_init(&layout);
+	for_each_vma(vmi, vma)
+		dmon_layout_add(&layout, vma->vm_start, vma->vm_end);
+	*flags = 0;
+	if (!dmon_layout_three_regions(&layout, ranges)) {
+		*nr_ranges = 3;
+		return 0;
+	}
+	*flags = DAMON_TARGET_SPAN;
+	*nr_ranges = 1;
+	return dmon_layout_span(&layout, &ranges[0]);
+}
+
+static pmd_t *dmon_find_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	/* A leaf PUD (1 GiB hugetlb page) counts as bad: not sampled. */
+	if (pud_none(*pud) || pud_bad(*pud))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+
+/*
+ * Test the Accessed bit of the page mapping @addr, and clear it if @clear.
+ * A page that is not mapped reads as not accessed.
+ */
+static bool dmon_access_bit(struct mm_struct *mm, unsigned long addr,
+			    bool clear)
+{
+	pmd_t *pmd = dmon_find_pmd(mm, addr);
+	pmd_t pmdval;
+	spinlock_t *ptl;
+	pte_t *pte, ptent;
+	bool young = false;
+
+	if (!pmd)
+		return false;
+	pmdval = dmon_pmdp_get_lockless(pmd);
+	if (pmd_present(pmdval) && pmd_trans_huge(pmdval)) {
+		ptl = pmd_lock(mm, pmd);
+		pmdval = *pmd;
+		if (pmd_present(pmdval) && pmd_trans_huge(pmdval)) {
+			young = pmd_young(pmdval);
+			if (young && clear)
+				dmon_pmd_clear_young(pmd);
+		}
+		spin_unlock(ptl);
+		return young;
+	}
+	if (pmd_none(pmdval) || !pmd_present(pmdval) || pmd_bad(pmdval))
+		return false;
+	rcu_read_lock();
+	pte = pte_offset_kernel(&pmdval, addr);
+	ptl = pte_lockptr(mm, &pmdval);
+	spin_lock(ptl);
+	/* The table may have been freed or replaced since the PMD was read. */
+	if (pmd_same(pmdval, dmon_pmdp_get_lockless(pmd))) {
+		ptent = ptep_get(pte);
+		if (pte_present(ptent)) {
+			young = pte_young(ptent);
+			if (young && clear)
+				dmon_pte_clear_young(pte);
+		}
+	}
+	spin_unlock(ptl);
+	rcu_read_unlock();
+	return young;
+}
+
+/**
+ * dmon_young() - was the page at @addr accessed since it was made old?
+ * @mm:		the address space, mmap_read_lock held
+ * @addr:	address in the page
+ *
+ * Return: true if its PTE (or THP PMD) has the Accessed bit set.
+ */
+bool dmon_young(struct mm_struct *mm, unsigned long addr)
+{
+	return dmon_access_bit(mm, addr, false);
+}
+
+/**
+ * dmon_mkold() - clear the Accessed bit of the page at @addr
+ * @mm:		the address space, mmap_read_lock held
+ * @addr:	address in the page
+ *
+ * For a transparent huge page the PMD's bit is cleared: it stands for the
+ * whole 2 MiB.
+ */
+void dmon_mkold(struct mm_struct *mm, unsigned long addr)
+{
+	dmon_access_bit(mm, addr, true);
+}
+
+/**
+ * dmon_flush_tlbs() - flush the TLBs of all CPUs
+ *
+ * After Accessed bits were cleared, so that the next access walks the page
+ * table again and sets them (see DAMON_ATTR_TLB_FLUSH).
+ */
+void dmon_flush_tlbs(void)
+{
+	on_each_cpu(dmon_flush_local_tlb, NULL, 1);
+}
