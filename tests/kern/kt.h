@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Tiny helpers shared by the in-VM test programs. */
+#ifndef KT_H
+#define KT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "damondev.h"
+
+void kt_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4), noreturn));
+
+/* Fail the test (exit 1) with a message and the source position. */
+#define KT_FAIL(...) kt_fail(__FILE__, __LINE__, __VA_ARGS__)
+#define KT_ASSERT(cond) \
+	do { if (!(cond)) KT_FAIL("assertion failed: %s", #cond); } while (0)
+/* Assert that a call failed with a given errno. */
+#define KT_ERRNO(call, err) \
+	do { \
+		errno = 0; \
+		long kt_r_ = (long)(call); \
+		if (kt_r_ != -1 || errno != (err)) \
+			KT_FAIL("%s returned %ld errno %d (%s), expected %s", \
+				#call, kt_r_, errno, strerror(errno), #err); \
+	} while (0)
+/* Assert that a call returning -1/errno succeeded. */
+#define KT_SYS(call) \
+	({ \
+		errno = 0; \
+		long kt_r_ = (long)(call); \
+		if (kt_r_ == -1) \
+			KT_FAIL("%s: %s", #call, strerror(errno)); \
+		kt_r_; \
+	})
+
+void kt_pass(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kt_open(void);
+
+/* Session helpers: fail the test on any error. */
+void kt_handshake(int fd, struct damon_handshake *hs);
+void kt_set_attrs(int fd, unsigned long long sample_us,
+		  unsigned long long aggr_us, unsigned int min_regions,
+		  unsigned int max_regions, unsigned int depth,
+		  unsigned int flags);
+void kt_set_targets(int fd, const pid_t *pids, unsigned int nr);
+void kt_status(int fd, struct damon_status *st);
+
+/*
+ * A child that maps @total bytes (populated), then writes random pages of
+ * [hot_off, hot_off + hot_len) until killed.  Returns once the mapping is
+ * populated; *base gets the mapping's address in the child.
+ */
+pid_t kt_spawn_toucher(size_t total, size_t hot_off, size_t hot_len,
+		       unsigned long *base);
+/* A child that sleeps until killed. */
+pid_t kt_spawn_sleeper(void);
+void kt_kill(pid_t pid);
+
+/* Walk the records in a read() buffer; fails the test on a malformed one. */
+const struct damon_snapshot *kt_next_snapshot(const char *buf, size_t len,
+					      size_t *off);
+const struct damon_snapshot_target *kt_first_target(const struct damon_snapshot *s);
+const struct damon_snapshot_target *kt_next_target(const struct damon_snapshot *s,
+						   const struct damon_snapshot_target *t);
+const struct damon_snapshot_region *kt_region(const struct damon_snapshot *s,
+					      const struct damon_snapshot_target *t,
+					      unsigned int i);
+/* Check a snapshot's invariants (sizes, sorted aligned regions, counts). */
+void kt_check_snapshot(const struct damon_snapshot *s);
+/* A buffer large enough for any snapshot of the session. */
+size_t kt_max_snapshot(int fd);
+#endif
