@@ -451,12 +451,13 @@ static int dmon_kdamond(void *data)
 	u64 slack = min_t(u64, sample_ns / 16, NSEC_PER_MSEC);
 	struct dmon_interval iv;
 	u64 now = ktime_get_ns(), next = now;
-	bool checked;
+	bool checked, exited = false;
 
 	dmon_reset_interval(s, &iv, now);
 	while (!kthread_should_stop()) {
 		if (!dmon_sample_pass(s, &iv, &checked)) {
 			WRITE_ONCE(s->end_reason, DAMON_END_TARGETS_EXITED);
+			exited = true;
 			break;
 		}
 		if (checked)
@@ -472,8 +473,11 @@ static int dmon_kdamond(void *data)
 			next = now + sample_ns;
 		dmon_sleep_until(next, slack);
 	}
-	/* What the last, partial interval saw is worth as much as the rest. */
-	if (iv.nr_passes)
+	/*
+	 * What the last, partial interval saw is worth as much as the rest;
+	 * after the targets exited, the last snapshot also tells readers so.
+	 */
+	if (iv.nr_passes || exited)
 		dmon_queue_snapshot(s, &iv);
 	WRITE_ONCE(s->cpu_ns, current->se.sum_exec_runtime);
 	mutex_lock(&s->queue.lock);

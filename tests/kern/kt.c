@@ -123,7 +123,9 @@ pid_t kt_spawn_toucher(size_t total, size_t hot_off, size_t hot_len,
 	KT_SYS(pipe(fds));
 	pid = KT_SYS(fork());
 	if (!pid) {
-		close(fds[0]);
+		/* Hold no session fd of the parent: tests count on close(). */
+		close_range(3, fds[1] - 1, 0);
+		close_range(fds[1] + 1, ~0U, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		toucher(total, hot_off, hot_len, fds[1]);
 	}
@@ -140,6 +142,7 @@ pid_t kt_spawn_sleeper(void)
 	pid_t pid = KT_SYS(fork());
 
 	if (!pid) {
+		close_range(3, ~0U, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		for (;;)
 			pause();

@@ -16,7 +16,7 @@ static int count_threads(void)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
-	char path[64], comm[64];
+	char path[300], comm[64];
 	int n = 0;
 
 	while ((e = readdir(d))) {
