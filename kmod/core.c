@@ -256,6 +256,7 @@ struct dmon_interval {
 	u64 cpu_start_ns;
 	u64 samples_done;
 	u32 nr_passes;
+	bool checked;
 };
 
 static void dmon_fill_snapshot(struct dmon_session *s,
@@ -264,10 +265,8 @@ static void dmon_fill_snapshot(struct dmon_session *s,
 {
 	char *p = (char *)(hdr + 1);
 	u64 cpu = current->se.sum_exec_runtime;
-	u32 nr_regions = 0, i, j;
+	u32 i, j;
 
-	for (i = 0; i < s->nr_targets; i++)
-		nr_regions += s->targets[i].regions.nr;
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->type = DAMON_RECORD_SNAPSHOT;
 	hdr->version = DAMON_SNAPSHOT_VERSION;
@@ -280,9 +279,11 @@ static void dmon_fill_snapshot(struct dmon_session *s,
 	hdr->nr_targets = s->nr_targets;
 	hdr->cpu_ns = cpu - iv->cpu_start_ns;
 	hdr->samples_done = iv->samples_done;
-	hdr->samples_due = div64_u64(now - iv->start_ns,
-				     s->attrs.sample_us * NSEC_PER_USEC) *
-			   nr_regions;
+	/* The passes a punctual thread would have made, at the same size. */
+	if (iv->nr_passes)
+		hdr->samples_due = div64_u64(now - iv->start_ns,
+					     s->attrs.sample_us * NSEC_PER_USEC) *
+				   div_u64(iv->samples_done, iv->nr_passes);
 	hdr->sample_us = s->attrs.sample_us;
 	hdr->aggr_us = s->attrs.aggr_us;
 	hdr->nr_passes = iv->nr_passes;
@@ -346,38 +347,45 @@ static void dmon_queue_snapshot(struct dmon_session *s,
 	wake_up_interruptible_poll(&q->readers, EPOLLIN | EPOLLRDNORM);
 }
 
-/* Set up the regions of a target that has none, from its mappings. */
-static void dmon_setup_regions(struct dmon_session *s, struct dmon_target *t,
-			       struct mm_struct *mm)
+/*
+ * Set the regions of a target from its current mappings: the first time
+ * by an even split, later by fitting the existing regions to the new
+ * ranges, which keeps their history where the ranges persist.
+ */
+static void dmon_update_regions(struct dmon_session *s, struct dmon_target *t,
+				struct mm_struct *mm)
 {
+	struct dmon_regions *rs = &t->regions;
 	struct dmon_range ranges[3];
 	u32 nr_ranges, flags = 0;
 
 	if (dmon_target_ranges(mm, ranges, &nr_ranges, &flags))
 		return;
-	if (dmon_init_regions(&t->regions, ranges, nr_ranges,
-			      s->attrs.min_nr_regions))
-		return;
+	/* Fitting can need more room than merging left: start afresh. */
+	if (!rs->nr || dmon_apply_ranges(rs, ranges, nr_ranges))
+		dmon_init_regions(rs, ranges, nr_ranges,
+				  s->attrs.min_nr_regions);
 	t->flags = (t->flags & ~DAMON_TARGET_SPAN) | flags;
 }
 
 /*
- * One sampling pass: per target, check the page sampled last time and clear
- * the Accessed bit of a newly chosen one, under one mmap_read_lock.
+ * One pass over the targets, each under one mmap_read_lock: if @check,
+ * count whether the page sampled last time was accessed; if @update, fit
+ * the regions to the mappings first; then, in either case, clear the
+ * Accessed bit of a newly chosen page per region for the next check.
  * Returns the number of targets still alive.
  */
-static u32 dmon_sample_pass(struct dmon_session *s, struct dmon_interval *iv,
-			    bool *checked)
+static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
+		     bool check, bool update)
 {
 	u32 alive = 0, i, j;
 
-	*checked = false;
 	for (i = 0; i < s->nr_targets; i++) {
 		struct dmon_target *t = &s->targets[i];
 		struct dmon_regions *rs = &t->regions;
 		struct task_struct *task;
 		struct mm_struct *mm = NULL;
-		bool fresh;
+		bool counted;
 
 		if (t->flags & DAMON_TARGET_EXITED)
 			continue;
@@ -393,27 +401,71 @@ static u32 dmon_sample_pass(struct dmon_session *s, struct dmon_interval *iv,
 		}
 		alive++;
 		mmap_read_lock(mm);
-		fresh = !rs->nr;
-		if (fresh)
-			dmon_setup_regions(s, t, mm);
+		/* A target's first pass has nothing to check yet. */
+		counted = check && rs->nr;
+		if (update || !rs->nr)
+			dmon_update_regions(s, t, mm);
+		/*
+		 * All checks before any clearing: regions that share a huge
+		 * page share its Accessed bit, and must not see each other's
+		 * clearing.
+		 */
+		for (j = 0; counted && j < rs->nr; j++)
+			if (dmon_young(mm, rs->r[j].sampling_addr))
+				rs->r[j].nr_accesses++;
 		for (j = 0; j < rs->nr; j++) {
 			struct dmon_region *r = &rs->r[j];
 
-			if (!fresh && dmon_young(mm, r->sampling_addr))
-				r->nr_accesses++;
 			r->sampling_addr = dmon_random_sampling_addr(r);
 			dmon_mkold(mm, r->sampling_addr);
 		}
-		if (!fresh) {
-			iv->samples_done += rs->nr;
-			*checked = true;
-		}
 		mmap_read_unlock(mm);
 		mmput(mm);
+		if (counted) {
+			iv->samples_done += rs->nr;
+			iv->checked = true;
+		}
 	}
 	if (alive && (s->attrs.flags & DAMON_ATTR_TLB_FLUSH))
 		dmon_flush_tlbs();
 	return alive;
+}
+
+/* Merge regions of similar access, to report fewer, truer regions. */
+static void dmon_merge_targets(struct dmon_session *s,
+			       const struct dmon_interval *iv)
+{
+	u32 threshold = iv->nr_passes / 10, i;
+
+	for (i = 0; i < s->nr_targets; i++) {
+		struct dmon_regions *rs = &s->targets[i].regions;
+
+		dmon_merge_regions(rs, threshold,
+				   dmon_merge_sz_limit(rs, s->attrs.min_nr_regions),
+				   s->attrs.max_nr_regions);
+	}
+}
+
+/*
+ * Split regions at random points, so that the next merge can find where
+ * access frequency really changes; in three while the count is low and
+ * stable, as upstream does.
+ */
+static void dmon_split_targets(struct dmon_session *s)
+{
+	u32 max = s->attrs.max_nr_regions, i;
+
+	for (i = 0; i < s->nr_targets; i++) {
+		struct dmon_target *t = &s->targets[i];
+		u32 nr = t->regions.nr;
+
+		if (!nr || nr > max / 2)
+			continue;
+		dmon_split_regions(&t->regions, max,
+				   nr == t->last_nr_regions && nr < max / 3 ?
+				   3 : 2);
+		t->last_nr_regions = t->regions.nr;
+	}
 }
 
 static void dmon_reset_interval(struct dmon_session *s,
@@ -427,6 +479,7 @@ static void dmon_reset_interval(struct dmon_session *s,
 	iv->cpu_start_ns = current->se.sum_exec_runtime;
 	iv->samples_done = 0;
 	iv->nr_passes = 0;
+	iv->checked = false;
 }
 
 /* Sleep until @deadline (CLOCK_MONOTONIC ns) or until asked to stop. */
@@ -448,24 +501,36 @@ static int dmon_kdamond(void *data)
 	struct dmon_session *s = data;
 	u64 sample_ns = s->attrs.sample_us * NSEC_PER_USEC;
 	u64 aggr_ns = s->attrs.aggr_us * NSEC_PER_USEC;
+	u64 update_ns = s->attrs.update_us * NSEC_PER_USEC;
 	u64 slack = min_t(u64, sample_ns / 16, NSEC_PER_MSEC);
 	struct dmon_interval iv;
-	u64 now = ktime_get_ns(), next = now;
-	bool checked, exited = false;
+	u64 now = ktime_get_ns(), next = now, next_update = now + update_ns;
+	bool exited = false, update;
 
 	dmon_reset_interval(s, &iv, now);
 	while (!kthread_should_stop()) {
-		if (!dmon_sample_pass(s, &iv, &checked)) {
+		iv.checked = false;
+		if (!dmon_pass(s, &iv, true, false)) {
 			WRITE_ONCE(s->end_reason, DAMON_END_TARGETS_EXITED);
 			exited = true;
 			break;
 		}
-		if (checked)
+		if (iv.checked)
 			iv.nr_passes++;
 		now = ktime_get_ns();
 		if (now - iv.start_ns >= aggr_ns) {
+			dmon_merge_targets(s, &iv);
 			dmon_queue_snapshot(s, &iv);
 			dmon_reset_interval(s, &iv, now);
+			dmon_split_targets(s);
+			update = now >= next_update;
+			if (update)
+				next_update = now + update_ns;
+			/*
+			 * Regions changed: sample pages inside the new ones,
+			 * cleared now, so the next check is exact.
+			 */
+			dmon_pass(s, &iv, false, update);
 		}
 		/* Keep the rhythm; skip, don't burst, after falling behind. */
 		next += sample_ns;
@@ -477,8 +542,10 @@ static int dmon_kdamond(void *data)
 	 * What the last, partial interval saw is worth as much as the rest;
 	 * after the targets exited, the last snapshot also tells readers so.
 	 */
-	if (iv.nr_passes || exited)
+	if (iv.nr_passes || exited) {
+		dmon_merge_targets(s, &iv);
 		dmon_queue_snapshot(s, &iv);
+	}
 	WRITE_ONCE(s->cpu_ns, current->se.sum_exec_runtime);
 	mutex_lock(&s->queue.lock);
 	s->queue.ended = true;
@@ -518,6 +585,7 @@ int dmon_start(struct dmon_session *s)
 					 GFP_KERNEL_ACCOUNT);
 		tg->regions.cap = tg->regions.r ? cap : 0;
 		tg->regions.nr = 0;
+		tg->last_nr_regions = 0;
 		tg->flags = 0;
 		if (!tg->regions.r)
 			return -ENOMEM;

@@ -41,12 +41,14 @@ struct dmon_attrs {
  * @pid_nr:	the number the user gave, reported back unchanged
  * @flags:	DAMON_TARGET_* bits
  * @regions:	its regions; empty until the first pass sets them up
+ * @last_nr_regions: number of regions after the previous split
  */
 struct dmon_target {
 	struct pid *pid;
 	pid_t pid_nr;
 	u32 flags;
 	struct dmon_regions regions;
+	u32 last_nr_regions;
 };
 
 /**

@@ -67,12 +67,12 @@ struct dmon_regions {
  * max and the size limit to all targets together; here they are per
  * struct dmon_regions, so a module with several targets divides them.
  *
- * On start and on each regions update interval the module gets the three
- * regions of the target with dmon_three_regions() and passes them to
- * dmon_init_regions() or dmon_apply_ranges().  Where that fails with
- * -EINVAL, upstream leaves the target without regions (start) or with its
- * regions unchanged (update); dmon_span_range() is a fallback for modules
- * that prefer to monitor such targets as one range.
+ * On start and on each regions update interval the module collects the
+ * target's VMAs into a struct dmon_layout, takes its three regions (or,
+ * where the rule does not apply, its span: upstream would leave such a
+ * target unmonitored) and passes them to dmon_init_regions() or
+ * dmon_apply_ranges().  dmon_three_regions() and dmon_span_range() do the
+ * same from an array of VMAs.
  */
 
 /* Construction of the monitored address ranges from the VMAs of a target */

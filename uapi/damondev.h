@@ -302,8 +302,10 @@ struct damon_status {
  *			that a reader sees seq - previous seq - 1 == dropped
  * @cpu_ns:		CPU time of the session's kernel thread in this interval
  * @samples_done:	region samples taken in this interval, all targets
- * @samples_due:	region samples the interval should have had if every
- *			sampling interval had been kept on time
+ * @samples_due:	region samples the interval would have had if every
+ *			sampling interval had been kept on time (at the
+ *			average number of regions per pass); samples_done
+ *			well below it means the kernel thread falls behind
  * @sample_us:		sampling interval in force
  * @aggr_us:		aggregation interval in force
  * @nr_passes:		sampling passes in this interval: the largest
