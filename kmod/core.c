@@ -83,27 +83,29 @@ size_t dmon_snapshot_size(const struct dmon_attrs *a, u32 nr_targets)
 }
 
 /**
- * dmon_may_monitor() - may the caller monitor @task?
+ * dmon_may_monitor() - may a session monitor @task?
+ * @file:	the session's file: its opener's credentials decide
  * @task:	the process to monitor
+ * @mm:		its address space
  *
  * The rule of ptrace's credential check for reading a process (which is not
- * exported): the caller's fsuid/fsgid equal all of the target's uids/gids,
- * or the caller has CAP_SYS_PTRACE in the target's user namespace; and the
- * target is dumpable unless the caller has CAP_SYS_PTRACE over its mm.
- * With require_admin set, only CAP_SYS_ADMIN counts.
+ * exported): the opener's fsuid/fsgid equal all of the target's uids/gids,
+ * or the opener has CAP_SYS_PTRACE in the target's user namespace; and the
+ * target is dumpable unless the opener has CAP_SYS_PTRACE over its mm.
+ * With require_admin set, only CAP_SYS_ADMIN counts.  Checked when a
+ * target is added and again every aggregation interval, so a target that
+ * execs a setuid program or becomes non-dumpable is dropped.
  *
  * Return: true if monitoring is allowed.
  */
-bool dmon_may_monitor(struct task_struct *task)
+bool dmon_may_monitor(struct file *file, struct task_struct *task,
+		      struct mm_struct *mm)
 {
-	const struct cred *cred = current_cred(), *tcred;
-	struct mm_struct *mm;
+	const struct cred *cred = file->f_cred, *tcred;
 	bool ok;
 
 	if (dmon_require_admin())
-		return capable(CAP_SYS_ADMIN);
-	if (same_thread_group(task, current))
-		return true;
+		return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
 	rcu_read_lock();
 	tcred = __task_cred(task);
 	ok = (uid_eq(cred->fsuid, tcred->euid) &&
@@ -112,31 +114,27 @@ bool dmon_may_monitor(struct task_struct *task)
 	      gid_eq(cred->fsgid, tcred->egid) &&
 	      gid_eq(cred->fsgid, tcred->sgid) &&
 	      gid_eq(cred->fsgid, tcred->gid)) ||
-	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	     file_ns_capable(file, tcred->user_ns, CAP_SYS_PTRACE);
 	rcu_read_unlock();
-	if (!ok)
-		return false;
-	mm = get_task_mm(task);
-	if (!mm)
-		return false;
-	if (get_dumpable(mm) != SUID_DUMP_USER &&
-	    !ns_capable(mm->user_ns, CAP_SYS_PTRACE))
+	if (ok && get_dumpable(mm) != SUID_DUMP_USER &&
+	    !file_ns_capable(file, mm->user_ns, CAP_SYS_PTRACE))
 		ok = false;
-	mmput(mm);
 	return ok;
 }
 
 /**
  * dmon_session_alloc() - a new idle session with default attributes
+ * @file:	the open file of /dev/damon it belongs to
  *
  * Return: the session, or NULL without memory.
  */
-struct dmon_session *dmon_session_alloc(void)
+struct dmon_session *dmon_session_alloc(struct file *file)
 {
 	struct dmon_session *s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 
 	if (!s)
 		return NULL;
+	s->file = file;
 	mutex_init(&s->lock);
 	mutex_init(&s->queue.lock);
 	init_waitqueue_head(&s->queue.readers);
@@ -190,6 +188,7 @@ static int dmon_reset_queue(struct dmon_queue *q, u32 depth, size_t size)
 	q->count = 0;
 	q->produced = 0;
 	q->dropped = 0;
+	q->carry = 0;
 	q->ended = false;
 	mutex_unlock(&q->lock);
 	dmon_free_slots(old, old_depth);
@@ -200,6 +199,8 @@ static void dmon_free_targets(struct dmon_target *targets, u32 nr)
 {
 	u32 i;
 
+	if (!targets)
+		return;
 	for (i = 0; i < nr; i++) {
 		put_pid(targets[i].pid);
 		kvfree(targets[i].regions.r);
@@ -207,35 +208,217 @@ static void dmon_free_targets(struct dmon_target *targets, u32 nr)
 	kfree(targets);
 }
 
-/**
- * dmon_session_free() - stop monitoring and free everything of a session
- * @s:	the session; no reader may use it any more
- */
-void dmon_session_free(struct dmon_session *s)
+static void dmon_free_pending(struct dmon_pending *p)
 {
-	mutex_lock(&s->lock);
-	dmon_stop(s);
-	mutex_unlock(&s->lock);
-	dmon_free_targets(s->targets, s->nr_targets);
-	dmon_free_slots(s->queue.slots, s->queue.depth);
-	kfree(s);
+	if (!p)
+		return;
+	dmon_free_targets(p->targets, p->nr_targets);
+	dmon_free_slots(p->slots, p->attrs.queue_depth);
+	kfree(p);
 }
 
 /**
- * dmon_set_targets() - replace the targets of an idle session
- * @s:		the session, locked, not running
- * @targets:	validated targets holding pid references; taken over
+ * dmon_config() - the latest configuration of a session
+ * @s:		the session, locked
+ * @attrs:	out: attributes, pending ones if any
+ * @nr:		out: number of targets, pending ones if any
+ *
+ * What new settings are validated against.
+ */
+void dmon_config(struct dmon_session *s, struct dmon_attrs *attrs, u32 *nr)
+{
+	*attrs = s->pending ? s->pending->attrs : s->attrs;
+	*nr = s->pending ? s->pending->nr_targets : s->nr_targets;
+}
+
+/* A copy of a target list: new pid references, empty regions. */
+static struct dmon_target *dmon_dup_targets(const struct dmon_target *from,
+					    u32 nr)
+{
+	struct dmon_target *t = kcalloc(nr, sizeof(*t), GFP_KERNEL_ACCOUNT);
+	u32 i;
+
+	if (!t)
+		return NULL;
+	for (i = 0; i < nr; i++) {
+		t[i].pid = get_pid(from[i].pid);
+		t[i].pid_nr = from[i].pid_nr;
+	}
+	return t;
+}
+
+static int dmon_alloc_regions(struct dmon_target *targets, u32 nr, u32 cap)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		struct dmon_target *t = &targets[i];
+
+		kvfree(t->regions.r);
+		t->regions.r = kvcalloc(cap, sizeof(*t->regions.r),
+					GFP_KERNEL_ACCOUNT);
+		t->regions.cap = t->regions.r ? cap : 0;
+		t->regions.nr = 0;
+		t->last_nr_regions = 0;
+		t->flags = 0;
+		if (!t->regions.r)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Prepare a configuration for a running session; the kdamond applies it
+ * at its next aggregation boundary.
+ */
+static int dmon_prepare_pending(struct dmon_session *s,
+				const struct dmon_attrs *attrs,
+				struct dmon_target *targets, u32 nr)
+{
+	struct dmon_pending *p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	int err = -ENOMEM;
+
+	if (!p)
+		goto fail;
+	dmon_config(s, &p->attrs, &p->nr_targets);
+	if (attrs)
+		p->attrs = *attrs;
+	if (targets) {
+		p->targets = targets;
+		p->nr_targets = nr;
+		targets = NULL;
+	} else {
+		p->targets = s->pending ?
+			dmon_dup_targets(s->pending->targets, p->nr_targets) :
+			dmon_dup_targets(s->targets, p->nr_targets);
+		if (!p->targets)
+			goto fail;
+	}
+	err = dmon_alloc_regions(p->targets, p->nr_targets,
+				 dmon_regions_cap(&p->attrs));
+	if (err)
+		goto fail;
+	p->slot_size = dmon_snapshot_size(&p->attrs, p->nr_targets);
+	p->slots = dmon_alloc_slots(p->attrs.queue_depth, p->slot_size);
+	if (!p->slots) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	dmon_free_pending(s->pending);
+	WRITE_ONCE(s->pending, p);
+	return 0;
+fail:
+	dmon_free_targets(targets, nr);
+	dmon_free_pending(p);
+	return err;
+}
+
+/**
+ * dmon_reconfigure() - set new attributes and/or targets
+ * @s:		the session, locked
+ * @attrs:	validated attributes, or NULL to keep them
+ * @targets:	validated targets holding pid references, taken over; or
+ *		NULL to keep them
  * @nr:		number of @targets
  *
- * Return: 0.
+ * An idle session takes them at once.  A running one takes them at its
+ * next aggregation boundary: targets that stay keep their regions and
+ * history, new ones are set up, and queued snapshots move to the new queue
+ * (those that no longer fit are dropped and counted).
+ *
+ * Return: 0 or -ENOMEM; nothing changes on error.
  */
-int dmon_set_targets(struct dmon_session *s, struct dmon_target *targets,
-		     u32 nr)
+int dmon_reconfigure(struct dmon_session *s, const struct dmon_attrs *attrs,
+		     struct dmon_target *targets, u32 nr)
 {
-	dmon_free_targets(s->targets, s->nr_targets);
-	s->targets = targets;
-	s->nr_targets = nr;
+	if (dmon_running(s))
+		return dmon_prepare_pending(s, attrs, targets, nr);
+	dmon_stop(s);	/* reap a run that ended by itself */
+	if (attrs)
+		s->attrs = *attrs;
+	if (targets) {
+		dmon_free_targets(s->targets, s->nr_targets);
+		s->targets = targets;
+		s->nr_targets = nr;
+	}
 	return 0;
+}
+
+/* Move queued snapshots into new slots, oldest dropped first. */
+static void dmon_move_queue(struct dmon_queue *q, void **slots, u32 depth,
+			    size_t size)
+{
+	void **old_slots;
+	u32 old_depth, n = 0;
+	u64 lost;
+
+	mutex_lock(&q->lock);
+	lost = q->carry;
+	while (q->count) {
+		struct damon_snapshot *hdr = q->slots[q->head];
+
+		q->head = (q->head + 1) % q->depth;
+		q->count--;
+		if (q->count >= depth || hdr->size > size) {
+			lost += hdr->dropped + 1;
+			q->dropped++;
+			continue;
+		}
+		memcpy(slots[n], hdr, hdr->size);
+		((struct damon_snapshot *)slots[n])->dropped += lost;
+		lost = 0;
+		n++;
+	}
+	old_slots = q->slots;
+	old_depth = q->depth;
+	q->slots = slots;
+	q->depth = depth;
+	q->slot_size = size;
+	q->head = 0;
+	q->count = n;
+	q->carry = lost;
+	mutex_unlock(&q->lock);
+	dmon_free_slots(old_slots, old_depth);
+}
+
+/*
+ * Take a pending configuration.  @s is locked, and the caller is the
+ * kdamond or there is none.
+ */
+static void dmon_apply_pending(struct dmon_session *s)
+{
+	struct dmon_pending *p = s->pending;
+	u32 i, j;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nr_targets; i++) {
+		struct dmon_target *nt = &p->targets[i];
+
+		for (j = 0; j < s->nr_targets; j++) {
+			struct dmon_target *ot = &s->targets[j];
+
+			if (ot->pid != nt->pid)
+				continue;
+			if (ot->regions.nr > p->attrs.max_nr_regions)
+				dmon_merge_regions(&ot->regions, 0, 0,
+						   p->attrs.max_nr_regions);
+			memcpy(nt->regions.r, ot->regions.r,
+			       ot->regions.nr * sizeof(*ot->regions.r));
+			nt->regions.nr = ot->regions.nr;
+			nt->last_nr_regions = ot->last_nr_regions;
+			nt->flags = ot->flags;
+			break;
+		}
+	}
+	dmon_free_targets(s->targets, s->nr_targets);
+	s->targets = p->targets;
+	s->nr_targets = p->nr_targets;
+	s->attrs = p->attrs;
+	dmon_move_queue(&s->queue, p->slots, p->attrs.queue_depth,
+			p->slot_size);
+	WRITE_ONCE(s->pending, NULL);
+	kfree(p);
 }
 
 /**
@@ -321,13 +504,15 @@ static void dmon_queue_snapshot(struct dmon_session *s,
 {
 	struct dmon_queue *q = &s->queue;
 	struct damon_snapshot *hdr;
-	u64 lost = 0;
+	u64 lost;
 
 	mutex_lock(&q->lock);
+	lost = q->carry;
+	q->carry = 0;
 	if (q->count == q->depth) {
 		struct damon_snapshot *oldest = q->slots[q->head];
 
-		lost = oldest->dropped + 1;
+		lost += oldest->dropped + 1;
 		q->head = (q->head + 1) % q->depth;
 		q->count--;
 		q->dropped++;
@@ -366,17 +551,30 @@ static void dmon_update_regions(struct dmon_session *s, struct dmon_target *t,
 		dmon_init_regions(rs, ranges, nr_ranges,
 				  s->attrs.min_nr_regions);
 	t->flags = (t->flags & ~DAMON_TARGET_SPAN) | flags;
+	/*
+	 * The even split rounds down and vanished ranges take their regions
+	 * along: split up to min_nr_regions (a target smaller than that many
+	 * pages stays below).
+	 */
+	while (rs->nr && rs->nr < s->attrs.min_nr_regions) {
+		u32 nr = rs->nr;
+
+		dmon_split_regions(rs, s->attrs.min_nr_regions, 2);
+		if (rs->nr == nr)
+			break;
+	}
 }
 
 /*
- * One pass over the targets, each under one mmap_read_lock: if @check,
- * count whether the page sampled last time was accessed; if @update, fit
- * the regions to the mappings first; then, in either case, clear the
+ * One pass over the targets, each under one mmap_read_lock: if @recheck,
+ * drop targets the session may no longer monitor; if @check, count whether
+ * the page sampled last time was accessed; if @update, fit the regions to
+ * the mappings first; then, in either case, clear the
  * Accessed bit of a newly chosen page per region for the next check.
  * Returns the number of targets still alive.
  */
 static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
-		     bool check, bool update)
+		     bool check, bool update, bool recheck)
 {
 	u32 alive = 0, i, j;
 
@@ -387,16 +585,25 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 		struct mm_struct *mm = NULL;
 		bool counted;
 
-		if (t->flags & DAMON_TARGET_EXITED)
+		if (t->flags & (DAMON_TARGET_EXITED | DAMON_TARGET_REVOKED))
 			continue;
 		task = get_pid_task(t->pid, PIDTYPE_PID);
-		if (task) {
+		if (task)
 			mm = get_task_mm(task);
-			put_task_struct(task);
-		}
 		if (!mm) {
+			if (task)
+				put_task_struct(task);
 			t->flags |= DAMON_TARGET_EXITED;
 			rs->nr = 0;
+			continue;
+		}
+		if (recheck && !dmon_may_monitor(s->file, task, mm)) {
+			t->flags |= DAMON_TARGET_REVOKED;
+			rs->nr = 0;
+		}
+		put_task_struct(task);
+		if (t->flags & DAMON_TARGET_REVOKED) {
+			mmput(mm);
 			continue;
 		}
 		alive++;
@@ -499,18 +706,18 @@ static void dmon_sleep_until(u64 deadline, u64 slack)
 static int dmon_kdamond(void *data)
 {
 	struct dmon_session *s = data;
-	u64 sample_ns = s->attrs.sample_us * NSEC_PER_USEC;
-	u64 aggr_ns = s->attrs.aggr_us * NSEC_PER_USEC;
-	u64 update_ns = s->attrs.update_us * NSEC_PER_USEC;
-	u64 slack = min_t(u64, sample_ns / 16, NSEC_PER_MSEC);
+	const struct dmon_attrs *a = &s->attrs;	/* changes only here */
 	struct dmon_interval iv;
-	u64 now = ktime_get_ns(), next = now, next_update = now + update_ns;
+	u64 now = ktime_get_ns(), next = now;
+	u64 next_update = now + a->update_us * NSEC_PER_USEC;
 	bool exited = false, update;
 
 	dmon_reset_interval(s, &iv, now);
 	while (!kthread_should_stop()) {
+		u64 sample_ns = a->sample_us * NSEC_PER_USEC;
+
 		iv.checked = false;
-		if (!dmon_pass(s, &iv, true, false)) {
+		if (!dmon_pass(s, &iv, true, false, false)) {
 			WRITE_ONCE(s->end_reason, DAMON_END_TARGETS_EXITED);
 			exited = true;
 			break;
@@ -518,25 +725,35 @@ static int dmon_kdamond(void *data)
 		if (iv.checked)
 			iv.nr_passes++;
 		now = ktime_get_ns();
-		if (now - iv.start_ns >= aggr_ns) {
+		if (now - iv.start_ns >= a->aggr_us * NSEC_PER_USEC) {
 			dmon_merge_targets(s, &iv);
 			dmon_queue_snapshot(s, &iv);
+			/*
+			 * An ioctl holding the lock only delays a new
+			 * configuration by one interval; stop holds it while
+			 * it waits for this thread, so never block on it.
+			 */
+			if (READ_ONCE(s->pending) && mutex_trylock(&s->lock)) {
+				dmon_apply_pending(s);
+				mutex_unlock(&s->lock);
+				sample_ns = a->sample_us * NSEC_PER_USEC;
+			}
 			dmon_reset_interval(s, &iv, now);
 			dmon_split_targets(s);
 			update = now >= next_update;
 			if (update)
-				next_update = now + update_ns;
+				next_update = now + a->update_us * NSEC_PER_USEC;
 			/*
 			 * Regions changed: sample pages inside the new ones,
 			 * cleared now, so the next check is exact.
 			 */
-			dmon_pass(s, &iv, false, update);
+			dmon_pass(s, &iv, false, update, true);
 		}
 		/* Keep the rhythm; skip, don't burst, after falling behind. */
 		next += sample_ns;
 		if (next < now)
 			next = now + sample_ns;
-		dmon_sleep_until(next, slack);
+		dmon_sleep_until(next, min_t(u64, sample_ns / 16, NSEC_PER_MSEC));
 	}
 	/*
 	 * What the last, partial interval saw is worth as much as the rest;
@@ -567,7 +784,7 @@ static int dmon_kdamond(void *data)
  */
 int dmon_start(struct dmon_session *s)
 {
-	u32 cap = dmon_regions_cap(&s->attrs), i;
+	u32 cap = dmon_regions_cap(&s->attrs);
 	struct task_struct *t;
 	int err;
 
@@ -577,19 +794,9 @@ int dmon_start(struct dmon_session *s)
 		return -EINVAL;
 	dmon_stop(s);		/* reap a thread that ended by itself */
 
-	for (i = 0; i < s->nr_targets; i++) {
-		struct dmon_target *tg = &s->targets[i];
-
-		kvfree(tg->regions.r);
-		tg->regions.r = kvcalloc(cap, sizeof(*tg->regions.r),
-					 GFP_KERNEL_ACCOUNT);
-		tg->regions.cap = tg->regions.r ? cap : 0;
-		tg->regions.nr = 0;
-		tg->last_nr_regions = 0;
-		tg->flags = 0;
-		if (!tg->regions.r)
-			return -ENOMEM;
-	}
+	err = dmon_alloc_regions(s->targets, s->nr_targets, cap);
+	if (err)
+		return err;
 	err = dmon_reset_queue(&s->queue, s->attrs.queue_depth,
 			       dmon_snapshot_size(&s->attrs, s->nr_targets));
 	if (err)
@@ -629,6 +836,8 @@ void dmon_stop(struct dmon_session *s)
 	s->kdamond = NULL;
 	if (s->end_reason == DAMON_END_NONE)
 		s->end_reason = DAMON_END_STOPPED;
+	/* Settings made while running are the next run's. */
+	dmon_apply_pending(s);
 	/* The thread may have been stopped before it ever ran. */
 	mutex_lock(&s->queue.lock);
 	s->queue.ended = true;
@@ -707,4 +916,19 @@ __poll_t dmon_poll_mask(struct dmon_session *s)
 		mask |= EPOLLHUP;
 	mutex_unlock(&q->lock);
 	return mask;
+}
+
+/**
+ * dmon_session_free() - stop monitoring and free everything of a session
+ * @s:	the session; no reader may use it any more
+ */
+void dmon_session_free(struct dmon_session *s)
+{
+	mutex_lock(&s->lock);
+	dmon_stop(s);
+	mutex_unlock(&s->lock);
+	dmon_free_pending(s->pending);
+	dmon_free_targets(s->targets, s->nr_targets);
+	dmon_free_slots(s->queue.slots, s->queue.depth);
+	kfree(s);
 }

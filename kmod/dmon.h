@@ -6,6 +6,7 @@
 #ifndef DAMONDEV_DMON_H
 #define DAMONDEV_DMON_H
 
+#include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/types.h>
@@ -58,6 +59,7 @@ struct dmon_target {
  * @slots:	@depth preallocated buffers of @slot_size bytes, a ring
  * @head:	index of the oldest queued snapshot
  * @count:	queued snapshots
+ * @carry:	snapshots dropped that no queued snapshot reports yet
  * @ended:	monitoring has ended: readers get EOF once the ring is empty
  * @produced:	snapshots produced in this run
  * @dropped:	of those, dropped because the ring was full
@@ -70,23 +72,48 @@ struct dmon_queue {
 	u32 depth;
 	u32 head;
 	u32 count;
+	u64 carry;
 	bool ended;
 	u64 produced;
 	u64 dropped;
 };
 
 /**
+ * struct dmon_pending - a configuration waiting for the next aggregation
+ * @attrs:	the new attributes
+ * @targets:	the new targets, regions allocated for @attrs, none set
+ * @nr_targets:	number of @targets
+ * @slots:	new queue slots: @attrs.queue_depth of @slot_size bytes
+ * @slot_size:	bytes of each slot
+ *
+ * Everything is allocated by the ioctl, in the opener's context; the
+ * kdamond only moves regions and queued snapshots into it and frees what
+ * it replaces.
+ */
+struct dmon_pending {
+	struct dmon_attrs attrs;
+	struct dmon_target *targets;
+	u32 nr_targets;
+	void **slots;
+	size_t slot_size;
+};
+
+/**
  * struct dmon_session - what one open file of /dev/damon owns
+ * @file:	the file; its opener's credentials decide what may be monitored
  * @lock:	serialises the ioctls; never taken by the kdamond
- * @attrs:	attributes of the next or current run
- * @targets:	@nr_targets targets of the next or current run
+ * @attrs:	attributes in force (of the next run, when idle)
+ * @targets:	@nr_targets targets in force
  * @kdamond:	the monitoring thread while one exists (a reference is held)
  * @end_reason:	enum damon_end of the last run
  * @started:	a run was started at least once
  * @cpu_ns:	CPU time of the kdamond, updated by itself
  * @queue:	snapshots for readers
+ * @pending:	configuration set while running, applied by the kdamond at
+ *		the next aggregation boundary (under @lock)
  */
 struct dmon_session {
+	struct file *file;
 	struct mutex lock;
 	struct dmon_attrs attrs;
 	struct dmon_target *targets;
@@ -96,23 +123,26 @@ struct dmon_session {
 	bool started;
 	u64 cpu_ns;
 	struct dmon_queue queue;
+	struct dmon_pending *pending;
 };
 
 /* core.c */
-struct dmon_session *dmon_session_alloc(void);
+struct dmon_session *dmon_session_alloc(struct file *file);
 void dmon_session_free(struct dmon_session *s);
 void dmon_default_attrs(struct dmon_attrs *a);
 u32 dmon_regions_cap(const struct dmon_attrs *a);
 size_t dmon_snapshot_size(const struct dmon_attrs *a, u32 nr_targets);
-int dmon_set_targets(struct dmon_session *s, struct dmon_target *targets,
-		     u32 nr);
+int dmon_reconfigure(struct dmon_session *s, const struct dmon_attrs *attrs,
+		     struct dmon_target *targets, u32 nr);
+void dmon_config(struct dmon_session *s, struct dmon_attrs *attrs, u32 *nr);
 int dmon_start(struct dmon_session *s);
 void dmon_stop(struct dmon_session *s);
 bool dmon_running(struct dmon_session *s);
 ssize_t dmon_read_snapshots(struct dmon_session *s, char __user *buf,
 			    size_t count, bool nonblock);
 __poll_t dmon_poll_mask(struct dmon_session *s);
-bool dmon_may_monitor(struct task_struct *task);
+bool dmon_may_monitor(struct file *file, struct task_struct *task,
+		      struct mm_struct *mm);
 bool dmon_require_admin(void);
 
 /* vaddr.c */

@@ -83,7 +83,9 @@ static int dmon_copy_out(void __user *uarg, const void *src, size_t ksize,
 static long dmon_handshake(struct dmon_session *s, void __user *uarg)
 {
 	struct damon_handshake hs;
+	struct dmon_attrs attrs;
 	long usize = dmon_copy_in(&hs, sizeof(hs), uarg);
+	u32 nr;
 
 	if (usize < 0)
 		return usize;
@@ -102,9 +104,12 @@ static long dmon_handshake(struct dmon_session *s, void __user *uarg)
 	hs.max_interval_us = DMON_MAX_INTERVAL_US;
 	hs.max_session_memory = DMON_MAX_SESSION_MEMORY;
 	mutex_lock(&s->lock);
-	hs.max_snapshot_size = dmon_snapshot_size(&s->attrs, s->nr_targets ?:
-						  DMON_MAX_TARGETS);
+	dmon_config(s, &attrs, &nr);
 	mutex_unlock(&s->lock);
+	/* Pending or in force: a buffer for the larger reads either. */
+	hs.max_snapshot_size = max(dmon_snapshot_size(&attrs, nr ?:
+						      DMON_MAX_TARGETS),
+				   s->queue.slot_size);
 	return dmon_copy_out(uarg, &hs, sizeof(hs), usize);
 }
 
@@ -183,23 +188,21 @@ static int dmon_check_attrs(const struct damon_attrs *in, struct dmon_attrs *a,
 static long dmon_set_attrs(struct dmon_session *s, void __user *uarg)
 {
 	struct damon_attrs in;
-	struct dmon_attrs a;
+	struct dmon_attrs a, cur;
 	struct dmon_err e = {};
+	u32 nr_targets;
 	long usize = dmon_copy_in(&in, sizeof(in), uarg);
 	int err;
 
 	if (usize < 0)
 		return usize;
 	mutex_lock(&s->lock);
-	if (dmon_running(s)) {
-		err = -EBUSY;
-	} else {
-		err = dmon_check_attrs(&in, &a, s->nr_targets, &e);
-		if (!err)
-			s->attrs = a;
-	}
+	dmon_config(s, &cur, &nr_targets);
+	err = dmon_check_attrs(&in, &a, nr_targets, &e);
+	if (!err)
+		err = dmon_reconfigure(s, &a, NULL, 0);
 	mutex_unlock(&s->lock);
-	if (err == -EBUSY)
+	if (err == -ENOMEM)
 		return err;
 	in.err_field = e.field;
 	in.err_reason = e.reason;
@@ -214,7 +217,8 @@ static long dmon_set_attrs(struct dmon_session *s, void __user *uarg)
  * Resolve one pid in the caller's namespace and check that the caller may
  * monitor it.  Returns the pid reference or an ERR_PTR, with @e set.
  */
-static struct pid *dmon_get_target(pid_t nr, struct dmon_err *e)
+static struct pid *dmon_get_target(struct dmon_session *s, pid_t nr,
+				   struct dmon_err *e)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
@@ -237,12 +241,12 @@ static struct pid *dmon_get_target(pid_t nr, struct dmon_err *e)
 		dmon_fail(e, DAMON_FIELD_PIDS, DAMON_ERR_NO_MM, 0, 0);
 		err = -EINVAL;
 	} else {
-		mmput(mm);
-		if (!dmon_may_monitor(task)) {
+		if (!dmon_may_monitor(s->file, task, mm)) {
 			dmon_fail(e, DAMON_FIELD_PIDS, DAMON_ERR_NOT_PERMITTED,
 				  0, 0);
 			err = -EPERM;
 		}
+		mmput(mm);
 	}
 	put_task_struct(task);
 	if (err) {
@@ -252,7 +256,8 @@ static struct pid *dmon_get_target(pid_t nr, struct dmon_err *e)
 	return pid;
 }
 
-static int dmon_check_targets(const struct damon_targets *in,
+static int dmon_check_targets(struct dmon_session *s,
+			      const struct damon_targets *in,
 			      struct dmon_target **out, u32 *err_index,
 			      const struct dmon_attrs *attrs,
 			      struct dmon_err *e)
@@ -293,7 +298,7 @@ static int dmon_check_targets(const struct damon_targets *in,
 		}
 		if (err)
 			break;
-		targets[i].pid = dmon_get_target(pids[i], e);
+		targets[i].pid = dmon_get_target(s, pids[i], e);
 		if (IS_ERR(targets[i].pid)) {
 			err = PTR_ERR(targets[i].pid);
 			targets[i].pid = NULL;
@@ -316,7 +321,9 @@ static long dmon_set_targets_ioctl(struct dmon_session *s, void __user *uarg)
 {
 	struct damon_targets in;
 	struct dmon_target *targets = NULL;
+	struct dmon_attrs attrs;
 	struct dmon_err e = {};
+	u32 nr;
 	u32 index = 0;
 	long usize = dmon_copy_in(&in, sizeof(in), uarg);
 	int err;
@@ -324,15 +331,12 @@ static long dmon_set_targets_ioctl(struct dmon_session *s, void __user *uarg)
 	if (usize < 0)
 		return usize;
 	mutex_lock(&s->lock);
-	if (dmon_running(s)) {
-		err = -EBUSY;
-	} else {
-		err = dmon_check_targets(&in, &targets, &index, &s->attrs, &e);
-		if (!err)
-			dmon_set_targets(s, targets, in.nr_pids);
-	}
+	dmon_config(s, &attrs, &nr);
+	err = dmon_check_targets(s, &in, &targets, &index, &attrs, &e);
+	if (!err)
+		err = dmon_reconfigure(s, NULL, targets, in.nr_pids);
 	mutex_unlock(&s->lock);
-	if (err == -EBUSY || err == -ENOMEM)
+	if (err == -ENOMEM)
 		return err;
 	in.err_field = e.field;
 	in.err_reason = e.reason;
@@ -430,7 +434,7 @@ static int dmon_open(struct inode *inode, struct file *file)
 	err = nonseekable_open(inode, file);
 	if (err)
 		return err;
-	s = dmon_session_alloc();
+	s = dmon_session_alloc(file);
 	if (!s)
 		return -ENOMEM;
 	file->private_data = s;

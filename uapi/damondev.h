@@ -146,7 +146,9 @@ struct damon_attrs {
  *
  * Replaces the session's list of targets.  Each pid must exist (ESRCH) and
  * the caller must be allowed to monitor it (EPERM): the same user as the
- * target and a dumpable target, or CAP_SYS_PTRACE over it.
+ * target and a dumpable target, or CAP_SYS_PTRACE over it.  These are the
+ * credentials of the process that opened the session (the file's), checked
+ * again every aggregation interval (see DAMON_TARGET_REVOKED).
  */
 struct damon_targets {
 	__u32 size;
@@ -199,7 +201,7 @@ enum damon_state {
 enum damon_end {
 	DAMON_END_NONE = 0,
 	DAMON_END_STOPPED,	/* DAMON_IOC_STOP */
-	DAMON_END_TARGETS_EXITED, /* every target has exited */
+	DAMON_END_TARGETS_EXITED, /* every target has exited or was revoked */
 };
 
 /**
@@ -343,6 +345,12 @@ struct damon_snapshot {
  * mappings or gaps); its mapped span is monitored as one range instead.
  */
 #define DAMON_TARGET_SPAN	(1U << 1)
+/*
+ * The session may no longer monitor the process (it became non-dumpable or
+ * changed credentials, e.g. exec of a setuid program); it has no regions
+ * and will not come back.
+ */
+#define DAMON_TARGET_REVOKED	(1U << 2)
 
 /**
  * struct damon_snapshot_target - one target's section of a snapshot

@@ -239,3 +239,68 @@ size_t kt_max_snapshot(int fd)
 	kt_handshake(fd, &hs);
 	return hs.max_snapshot_size;
 }
+
+static void __attribute__((noreturn))
+areas_child(unsigned int nr, size_t size, unsigned long idle_mask, int ready)
+{
+	size_t pages = size / 4096;
+	unsigned long long x = 88172645463325252ULL;
+	unsigned int i, k;
+	char *p;
+
+	p = mmap(NULL, nr * size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	if (write(ready, &p, sizeof(p)) != sizeof(p))
+		_exit(1);
+	close(ready);
+	for (;;) {
+		for (i = 0; i < nr; i++) {
+			if (idle_mask & (1UL << i))
+				continue;
+			for (k = 0; k < (i + 1) * (i + 1); k++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				p[i * size + (x % pages) * 4096] += 1;
+			}
+		}
+	}
+}
+
+pid_t kt_spawn_areas(unsigned int nr, size_t size, unsigned long idle_mask,
+		     unsigned long *base)
+{
+	int fds[2];
+	char *p;
+	pid_t pid;
+
+	KT_SYS(pipe(fds));
+	pid = KT_SYS(fork());
+	if (!pid) {
+		close_range(3, fds[1] - 1, 0);
+		close_range(fds[1] + 1, ~0U, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		areas_child(nr, size, idle_mask, fds[1]);
+	}
+	close(fds[1]);
+	if (read(fds[0], &p, sizeof(p)) != sizeof(p))
+		KT_FAIL("areas child could not map %u x %zu bytes", nr, size);
+	close(fds[0]);
+	*base = (unsigned long)p;
+	return pid;
+}
+
+const struct damon_snapshot *kt_read_one(int fd, char *buf, size_t len)
+{
+	size_t off = 0;
+	ssize_t n = KT_SYS(read(fd, buf, len));
+	const struct damon_snapshot *s;
+
+	if (!n)
+		KT_FAIL("unexpected end of monitoring");
+	s = kt_next_snapshot(buf, n, &off);
+	kt_check_snapshot(s);
+	return s;
+}

@@ -76,3 +76,13 @@ void kt_check_snapshot(const struct damon_snapshot *s);
 /* A buffer large enough for any snapshot of the session. */
 size_t kt_max_snapshot(int fd);
 #endif
+
+/*
+ * A child with @nr adjacent areas of @size bytes in one populated mapping;
+ * area i gets (i + 1) * (i + 1) page writes per round, so every area has
+ * its own access frequency; areas in @idle_mask are never touched.
+ */
+pid_t kt_spawn_areas(unsigned int nr, size_t size, unsigned long idle_mask,
+		     unsigned long *base);
+/* Read one snapshot (blocking) into @buf of @len; fails on EOF. */
+const struct damon_snapshot *kt_read_one(int fd, char *buf, size_t len);
