@@ -675,6 +675,54 @@ static void dmon_split_targets(struct dmon_session *s)
 	}
 }
 
+/* Access samples seen and possible over the tuning period, size-weighted. */
+struct dmon_tuner {
+	u64 observed;
+	u64 possible;
+	u32 aggrs;
+};
+
+/*
+ * Interval auto-tuning: every tune_aggrs aggregations, scale the sampling
+ * interval (and the aggregation interval with it) by how far the share of
+ * samples that found pages accessed is from the goal: too few, and longer
+ * intervals give pages more time to be accessed between checks.  A step
+ * is at most x1.5 or x0.75, so one odd period does not swing it.
+ */
+static void dmon_tune_intervals(struct dmon_session *s, struct dmon_tuner *tu,
+				const struct dmon_interval *iv)
+{
+	struct dmon_attrs *a = &s->attrs;
+	u64 score_bp, factor_bp, sample, aggr;
+	u32 i, j;
+
+	if (!a->tune_goal_bp)
+		return;
+	for (i = 0; i < s->nr_targets; i++) {
+		const struct dmon_regions *rs = &s->targets[i].regions;
+
+		for (j = 0; j < rs->nr; j++) {
+			u64 pages = (rs->r[j].end - rs->r[j].start) >> PAGE_SHIFT;
+
+			tu->observed += pages * rs->r[j].nr_accesses;
+			tu->possible += pages * iv->nr_passes;
+		}
+	}
+	if (++tu->aggrs < a->tune_aggrs)
+		return;
+	score_bp = tu->possible ?
+		   div64_u64(tu->observed * 10000, tu->possible) : 0;
+	factor_bp = div64_u64((u64)a->tune_goal_bp * 10000, max(score_bp, 1ULL));
+	factor_bp = (clamp_t(u64, factor_bp, 5000, 20000) + 10000) / 2;
+	sample = clamp_t(u64, div_u64(a->sample_us * factor_bp, 10000),
+			 a->tune_min_sample_us, a->tune_max_sample_us);
+	aggr = min_t(u64, div64_u64(a->aggr_us * sample, a->sample_us),
+		     DMON_MAX_INTERVAL_US);
+	WRITE_ONCE(a->sample_us, sample);
+	WRITE_ONCE(a->aggr_us, max(aggr, sample));
+	memset(tu, 0, sizeof(*tu));
+}
+
 static void dmon_reset_interval(struct dmon_session *s,
 				struct dmon_interval *iv, u64 now)
 {
@@ -708,6 +756,7 @@ static int dmon_kdamond(void *data)
 	struct dmon_session *s = data;
 	const struct dmon_attrs *a = &s->attrs;	/* changes only here */
 	struct dmon_interval iv;
+	struct dmon_tuner tuner = {};
 	u64 now = ktime_get_ns(), next = now;
 	u64 next_update = now + a->update_us * NSEC_PER_USEC;
 	bool exited = false, update;
@@ -736,8 +785,11 @@ static int dmon_kdamond(void *data)
 			if (READ_ONCE(s->pending) && mutex_trylock(&s->lock)) {
 				dmon_apply_pending(s);
 				mutex_unlock(&s->lock);
-				sample_ns = a->sample_us * NSEC_PER_USEC;
+				memset(&tuner, 0, sizeof(tuner));
+			} else {
+				dmon_tune_intervals(s, &tuner, &iv);
 			}
+			sample_ns = a->sample_us * NSEC_PER_USEC;
 			dmon_reset_interval(s, &iv, now);
 			dmon_split_targets(s);
 			update = now >= next_update;

@@ -34,6 +34,10 @@ struct dmon_attrs {
 	u32 min_nr_regions;
 	u32 max_nr_regions;
 	u32 queue_depth;
+	u32 tune_goal_bp;
+	u32 tune_aggrs;
+	u64 tune_min_sample_us;
+	u64 tune_max_sample_us;
 };
 
 /**

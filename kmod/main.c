@@ -22,7 +22,7 @@
 
 /* The uapi structures must have no implicit padding (same on 32/64-bit). */
 static_assert(sizeof(struct damon_handshake) == 72);
-static_assert(sizeof(struct damon_attrs) == 64);
+static_assert(sizeof(struct damon_attrs) == 88);
 static_assert(sizeof(struct damon_targets) == 40);
 static_assert(sizeof(struct damon_status) == 64);
 static_assert(sizeof(struct damon_target_status) == 16);
@@ -92,7 +92,8 @@ static long dmon_handshake(struct dmon_session *s, void __user *uarg)
 	memset(&hs, 0, sizeof(hs));
 	hs.size = usize;
 	hs.api_version = DAMON_API_VERSION;
-	hs.features = DAMON_FEAT_TLB_FLUSH;
+	hs.features = DAMON_FEAT_TLB_FLUSH | DAMON_FEAT_AUTOTUNE |
+		      DAMON_FEAT_ONLINE;
 	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
 		hs.features |= DAMON_FEAT_THP;
 	hs.max_targets = DMON_MAX_TARGETS;
@@ -134,6 +135,33 @@ static int dmon_check_memory(struct dmon_err *e, u32 field,
 		return dmon_fail(e, field, DAMON_ERR_TOO_MUCH_MEMORY,
 				 DMON_MAX_SESSION_MEMORY, 0);
 	return 0;
+}
+
+static int dmon_check_tuning(const struct damon_attrs *in,
+			     struct dmon_attrs *a, struct dmon_err *e)
+{
+	int err;
+
+	a->tune_goal_bp = in->tune_goal_bp;
+	a->tune_aggrs = in->tune_aggrs ?: 3;
+	a->tune_min_sample_us = in->tune_min_sample_us ?: DMON_MIN_SAMPLE_US;
+	a->tune_max_sample_us = in->tune_max_sample_us ?:
+		min(100 * a->sample_us, DMON_MAX_SAMPLE_US);
+	err = dmon_check_range(e, DAMON_FIELD_TUNE_GOAL_BP, a->tune_goal_bp,
+			       0, 0, 10000);
+	if (!err)
+		err = dmon_check_range(e, DAMON_FIELD_TUNE_AGGRS,
+				       a->tune_aggrs, 1, 0, 1000);
+	if (!err)
+		err = dmon_check_range(e, DAMON_FIELD_TUNE_MIN_SAMPLE_US,
+				       a->tune_min_sample_us,
+				       DMON_MIN_SAMPLE_US, 0, a->sample_us);
+	if (!err)
+		err = dmon_check_range(e, DAMON_FIELD_TUNE_MAX_SAMPLE_US,
+				       a->tune_max_sample_us, a->sample_us,
+				       DAMON_FIELD_SAMPLE_US,
+				       DMON_MAX_SAMPLE_US);
+	return err;
 }
 
 /* Validate user attributes into @a; on error @e names the field. */
@@ -182,6 +210,8 @@ static int dmon_check_attrs(const struct damon_attrs *in, struct dmon_attrs *a,
 	if (!err)
 		err = dmon_check_memory(e, DAMON_FIELD_QUEUE_DEPTH, a,
 					nr_targets);
+	if (!err)
+		err = dmon_check_tuning(in, a, e);
 	return err;
 }
 

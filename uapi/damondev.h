@@ -48,6 +48,10 @@
 #define DAMON_FEAT_THP		(1ULL << 0)
 /* DAMON_ATTR_TLB_FLUSH is supported. */
 #define DAMON_FEAT_TLB_FLUSH	(1ULL << 1)
+/* damon_attrs.tune_goal_bp (interval auto-tuning) is supported. */
+#define DAMON_FEAT_AUTOTUNE	(1ULL << 2)
+/* Attributes and targets can be changed while running. */
+#define DAMON_FEAT_ONLINE	(1ULL << 3)
 
 /**
  * struct damon_handshake - what this module supports (DAMON_IOC_HANDSHAKE)
@@ -113,9 +117,23 @@ struct damon_handshake {
  * @err_other:		out: enum damon_field the bound @err_limit comes from
  * @__pad:		must be zero
  * @err_limit:		out: the bound that was violated
+ * @tune_goal_bp:	in: interval auto-tuning goal in basis points (1/100
+ *			of a percent) of samples that find pages accessed,
+ *			weighted by region size, e.g. 400 for 4%; 0 (the
+ *			default) turns auto-tuning off.  Every @tune_aggrs
+ *			aggregations the sampling interval is scaled towards
+ *			the goal (longer when too few accesses are seen) and
+ *			the aggregation interval with it, keeping their
+ *			ratio; snapshots report the intervals in force
+ * @tune_aggrs:		in: aggregations per tuning step; default 3
+ * @tune_min_sample_us:	in: least sampling interval tuning may choose;
+ *			default min_sample_us of the handshake
+ * @tune_max_sample_us:	in: most sampling interval tuning may choose;
+ *			default 100 * sample_us, at most max_sample_us
  *
- * A field left zero takes its default.  Attributes can only be set while
- * the session is not running (EBUSY otherwise).
+ * A field left zero takes its default.  Set while running, the attributes
+ * take effect at the next aggregation boundary (DAMON_FEAT_ONLINE); the
+ * regions and history of the targets are kept.
  */
 struct damon_attrs {
 	__u32 size;
@@ -130,6 +148,10 @@ struct damon_attrs {
 	__u32 err_reason;
 	__u32 err_other;
 	__u64 err_limit;
+	__u32 tune_goal_bp;
+	__u32 tune_aggrs;
+	__u64 tune_min_sample_us;
+	__u64 tune_max_sample_us;
 };
 
 /**
@@ -144,7 +166,8 @@ struct damon_attrs {
  * @err_other:	out: unused, zero
  * @err_limit:	out: the bound that was violated
  *
- * Replaces the session's list of targets.  Each pid must exist (ESRCH) and
+ * Replaces the session's list of targets; while running, at the next
+ * aggregation boundary, and targets that stay keep their regions.  Each pid must exist (ESRCH) and
  * the caller must be allowed to monitor it (EPERM): the same user as the
  * target and a dumpable target, or CAP_SYS_PTRACE over it.  These are the
  * credentials of the process that opened the session (the file's), checked
@@ -174,6 +197,10 @@ enum damon_field {
 	DAMON_FIELD_NR_PIDS,
 	DAMON_FIELD_PIDS,
 	DAMON_FIELD_PAD,
+	DAMON_FIELD_TUNE_GOAL_BP,
+	DAMON_FIELD_TUNE_AGGRS,
+	DAMON_FIELD_TUNE_MIN_SAMPLE_US,
+	DAMON_FIELD_TUNE_MAX_SAMPLE_US,
 };
 
 enum damon_err {

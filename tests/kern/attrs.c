@@ -50,6 +50,12 @@ int main(void)
 		  DAMON_FIELD_MAX_NR_REGIONS, DAMON_ERR_TOO_LARGE, 0, hs.max_nr_regions },
 		{ "queue depth above maximum", { .queue_depth = hs.max_queue_depth + 1 },
 		  DAMON_FIELD_QUEUE_DEPTH, DAMON_ERR_TOO_LARGE, 0, hs.max_queue_depth },
+		{ "tuning goal above 100%", { .tune_goal_bp = 10001 },
+		  DAMON_FIELD_TUNE_GOAL_BP, DAMON_ERR_TOO_LARGE, 0, 10000 },
+		{ "tuning minimum above sampling", { .sample_us = 5000, .tune_goal_bp = 400, .tune_min_sample_us = 6000 },
+		  DAMON_FIELD_TUNE_MIN_SAMPLE_US, DAMON_ERR_TOO_LARGE, 0, 5000 },
+		{ "tuning maximum below sampling", { .sample_us = 5000, .tune_goal_bp = 400, .tune_max_sample_us = 4000 },
+		  DAMON_FIELD_TUNE_MAX_SAMPLE_US, DAMON_ERR_TOO_SMALL, DAMON_FIELD_SAMPLE_US, 5000 },
 		{ "queue too large for memory", { .max_nr_regions = hs.max_nr_regions, .queue_depth = hs.max_queue_depth },
 		  DAMON_FIELD_QUEUE_DEPTH, DAMON_ERR_TOO_MUCH_MEMORY, 0, hs.max_session_memory },
 	};
