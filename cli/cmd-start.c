@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damonctl start: record the data accesses of processes into a file,
+ * in the foreground or in the background.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "background.h"
+#include "cmdline.h"
+#include "damonctl.h"
+#include "device.h"
+#include "launch.h"
+#include "outfile.h"
+#include "record.h"
+#include "recorder.h"
+#include "summary.h"
+#include "targetinfo.h"
+#include "units.h"
+
+struct start_options {
+	int32_t *pids;
+	uint32_t nr_pids;
+	const char **command;		/* NULL-terminated, or NULL */
+	struct damon_attrs attrs;
+	uint64_t duration_ns;
+	char *output;		/* from popt, which leaves freeing it to us */
+	int force, background, no_tlb_flush;
+};
+
+/* ---- command line ---- */
+
+enum {
+	OPT_PID = 1000, OPT_SAMPLE, OPT_AGGR, OPT_UPDATE, OPT_MIN_REGIONS,
+	OPT_MAX_REGIONS, OPT_QUEUE_DEPTH, OPT_DURATION, OPT_OUTPUT,
+};
+
+static int add_pids(struct start_options *o, const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		char one[32];
+		const char *why;
+		uint64_t v;
+		int32_t *grown;
+		uint32_t i;
+
+		snprintf(one, sizeof(one), "%.*s", (int)(len < 31 ? len : 31), p);
+		if (len > 31 || parse_count(one, INT32_MAX, &v, &why) || !v)
+			return cmdline_usage("--pid '%.*s' is not a process id",
+					     (int)len, p);
+		for (i = 0; i < o->nr_pids; i++)
+			if (o->pids[i] == (int32_t)v)
+				return cmdline_usage("pid %" PRIu64 " is given "
+						     "twice: give each pid once", v);
+		grown = realloc(o->pids, (o->nr_pids + 1) * sizeof(*o->pids));
+		if (!grown) {
+			errmsg("out of memory");
+			return EXIT_FAIL;
+		}
+		o->pids = grown;
+		o->pids[o->nr_pids++] = (int32_t)v;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static int duration_option(const char *name, const char *arg, __u64 *field)
+{
+	const char *why;
+	uint64_t us;
+
+	if (parse_duration_us(arg, &us, &why))
+		return cmdline_usage("%s '%s' %s", name, arg, why);
+	/* Zero would silently mean "the module's default". */
+	if (!us)
+		return cmdline_usage("%s must be longer than 0", name);
+	*field = us;
+	return 0;
+}
+
+static int count_option(const char *name, const char *arg, __u32 *value)
+{
+	const char *why;
+	uint64_t v;
+
+	if (parse_count(arg, UINT32_MAX, &v, &why))
+		return cmdline_usage("%s '%s' %s", name, arg, why);
+	if (!v)
+		return cmdline_usage("%s must be more than 0", name);
+	*value = (__u32)v;
+	return 0;
+}
+
+static int take_option(struct start_options *o, int opt, const char *arg)
+{
+	const char *why;
+
+	switch (opt) {
+	case OPT_PID:
+		return add_pids(o, arg);
+	case OPT_SAMPLE:
+		return duration_option("--sample", arg, &o->attrs.sample_us);
+	case OPT_AGGR:
+		return duration_option("--aggr", arg, &o->attrs.aggr_us);
+	case OPT_UPDATE:
+		return duration_option("--update", arg, &o->attrs.update_us);
+	case OPT_MIN_REGIONS:
+		return count_option("--min-regions", arg, &o->attrs.min_nr_regions);
+	case OPT_MAX_REGIONS:
+		return count_option("--max-regions", arg, &o->attrs.max_nr_regions);
+	case OPT_QUEUE_DEPTH:
+		return count_option("--queue-depth", arg, &o->attrs.queue_depth);
+	case OPT_DURATION:
+		if (parse_duration_ns(arg, &o->duration_ns, &why))
+			return cmdline_usage("--duration '%s' %s", arg, why);
+		if (!o->duration_ns)
+			return cmdline_usage("--duration must be longer than 0");
+		return 0;
+	}
+	return 0;
+}
+
+static void help(poptContext ctx)
+{
+	poptPrintHelp(ctx, stdout, 0);
+	fputs("\nTargets: --pid PID (repeatable, or comma-separated), or a "
+	      "COMMAND after '--'\nthat damonctl runs with your privileges and "
+	      "records until it exits.\n\nDurations need a unit: 500us, 5ms, "
+	      "1.5s, 2m.  Defaults: --sample 5ms\n--aggr 100ms --update 1s "
+	      "--min-regions 10 --max-regions 1000 --queue-depth 16.\n\n"
+	      "Ctrl-C or SIGTERM stops the recording cleanly; a --background "
+	      "recording is\nstopped with 'damonctl stop'.\n", stdout);
+}
+
+/* What is recorded, for the state file and so for "stop". */
+static char *describe_targets(const struct start_options *o)
+{
+	char *s = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	if (o->command) {
+		fputs("COMMAND", f);
+		for (i = 0; o->command[i]; i++)
+			fprintf(f, " %s", o->command[i]);
+	} else {
+		fputs("pid", f);
+		for (i = 0; i < o->nr_pids; i++)
+			fprintf(f, "%s%d", i ? "," : " ", (int)o->pids[i]);
+	}
+	fclose(f);
+	for (i = 0; s && s[i]; i++)	/* one line in the state file */
+		if ((unsigned char)s[i] < 0x20)
+			s[i] = ' ';
+	return s;
+}
+
+/* ---- recording ---- */
+
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int setup_signals(sigset_t *old, int *sig_fd)
+{
+	sigset_t handled, blocked;
+
+	sigemptyset(&handled);
+	sigaddset(&handled, SIGINT);
+	sigaddset(&handled, SIGTERM);
+	sigaddset(&handled, SIGHUP);
+	sigaddset(&handled, SIGCHLD);
+	/* Blocked, not ignored: an ignored SIGPIPE would survive exec into
+	 * the COMMAND.  Writes then fail with EPIPE instead. */
+	blocked = handled;
+	sigaddset(&blocked, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &blocked, old)) {
+		errmsg("cannot block signals: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	*sig_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (*sig_fd < 0) {
+		errmsg("cannot create a signalfd: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/*
+ * Everything up to the point where monitoring runs; on failure the file
+ * and the COMMAND's waiting child are cleaned up by the caller.
+ */
+static int open_session(struct start_options *o, struct recording *rec,
+			struct launch *cmd, const sigset_t *sigmask)
+{
+	int ret;
+
+	if (o->command) {
+		if (launch_prepare(cmd, (const char *const *)o->command, sigmask))
+			return EXIT_FAIL;
+		o->pids = malloc(sizeof(*o->pids));
+		if (!o->pids)
+			return EXIT_FAIL;
+		o->pids[0] = cmd->pid;
+		o->nr_pids = 1;
+		rec->command_pid = cmd->pid;
+	}
+	ret = device_open(&rec->dev);
+	if (!ret)
+		ret = device_handshake(&rec->dev);
+	if (!ret)
+		ret = device_check(&rec->dev, &o->attrs);
+	if (!ret)
+		ret = device_set_attrs(&rec->dev, &o->attrs);
+	if (!ret)
+		ret = device_set_targets(&rec->dev, o->pids, o->nr_pids,
+					 rec->command_pid);
+	/* Again: max_snapshot_size now counts the real targets. */
+	if (!ret)
+		ret = device_handshake(&rec->dev);
+	return ret;
+}
+
+static int start_monitoring(struct start_options *o, struct recording *rec,
+			    struct outfile *out)
+{
+	struct rec_info info;
+	int ret;
+
+	if (targetinfo_build(&info, &rec->dev, o->pids, o->nr_pids,
+			     rec->command_pid, o->command)) {
+		rec_info_free(&info);
+		errmsg("out of memory");
+		return EXIT_FAIL;
+	}
+	info.time.realtime_ns = clock_ns(CLOCK_REALTIME);
+	info.time.monotonic_ns = clock_ns(CLOCK_MONOTONIC);
+	rec->start_monotonic_ns = info.time.monotonic_ns;
+	ret = device_start(&rec->dev);
+	if (!ret)
+		ret = outfile_commit(out);
+	if (!ret && rec_write_header(out->fd, &info)) {
+		errmsg("writing %s failed: %s", out->path, strerror(errno));
+		ret = EXIT_FAIL;
+	}
+	rec_info_free(&info);
+	return ret;
+}
+
+static int record(struct start_options *o)
+{
+	struct recording rec = { .dev = { .fd = -1 }, .sig_fd = -1 };
+	struct launch cmd = { .go_fd = -1, .err_fd = -1 };
+	struct outfile out;
+	char *targets = NULL;
+	int ret, notify_fd = -1, lock_fd = -1;
+	bool started = false, launched = false;
+	pid_t recorder;
+	sigset_t old;
+
+	ret = outfile_open(&out, o->output ? o->output : "damon.rec", o->force);
+	if (ret)
+		return ret;
+	if (o->background) {
+		ret = background_detach(&notify_fd, &recorder);
+		if (ret || recorder) {	/* the parent is done */
+			close(out.fd);
+			return ret;
+		}
+	}
+	rec.out_fd = out.fd;
+	rec.out_path = out.path;
+	rec.duration_ns = o->duration_ns;
+	ret = setup_signals(&old, &rec.sig_fd);
+	if (!ret)
+		ret = open_session(o, &rec, &cmd, &old);
+	if (!ret)
+		ret = start_monitoring(o, &rec, &out);
+	started = !ret;
+	if (!ret && o->command) {
+		if (launch_go(&cmd, o->command[0]))
+			ret = EXIT_FAIL;
+		launched = !ret;
+	}
+	if (!ret && o->background) {
+		targets = describe_targets(o);
+		ret = targets ? background_ready(out.path, targets, &notify_fd,
+						 &lock_fd) : EXIT_FAIL;
+		free(targets);
+	} else if (!ret && isatty(STDERR_FILENO))
+		fprintf(stderr, "%s: recording to %s; press Ctrl-C to stop\n",
+			progname, out.path);
+
+	if (!ret) {
+		char line[1024];
+		struct stat st;
+
+		ret = recorder_run(&rec);
+		if (!o->background) {
+			format_summary(line, sizeof(line), &rec.end,
+				       rec.start_monotonic_ns,
+				       fstat(out.fd, &st) ? 0 : (uint64_t)st.st_size,
+				       out.path);
+			fprintf(stderr, "%s: recorded %s\n", progname, line);
+		}
+		close(out.fd);
+	} else {
+		if (started)
+			device_stop(&rec.dev);
+		if (launched)	/* it runs for the recording: no recording */
+			kill(cmd.pid, SIGTERM);
+		else
+			launch_abandon(&cmd);
+		outfile_discard(&out);
+	}
+	if (notify_fd >= 0)
+		close(notify_fd);
+	device_close(&rec.dev);
+	if (rec.sig_fd >= 0)
+		close(rec.sig_fd);
+	/* Last: "stop" takes the lock's release for "all done". */
+	if (lock_fd >= 0)
+		background_done(lock_fd);
+	return ret;
+}
+
+int cmd_start(int argc, const char **argv)
+{
+	struct start_options o = {
+		/* See DAMON_ATTR_TLB_FLUSH: without it a hot page can look
+		 * idle, and under an emulator nearly every page does. */
+		.attrs = {
+			.size = sizeof(struct damon_attrs),
+			.flags = DAMON_ATTR_TLB_FLUSH,
+			.sample_us = 5000, .aggr_us = 100000,
+			.update_us = 1000000, .min_nr_regions = 10,
+			.max_nr_regions = 1000, .queue_depth = 16,
+		},
+	};
+	struct poptOption options[] = {
+		{ "pid", 'p', POPT_ARG_STRING, NULL, OPT_PID,
+		  "a process to record (repeatable, or PID,PID,...)", "PID" },
+		{ "output", 'o', POPT_ARG_STRING, NULL, OPT_OUTPUT,
+		  "the record file (default: damon.rec)", "FILE" },
+		{ "force", 'f', POPT_ARG_NONE, &o.force, 0,
+		  "overwrite the record file if it exists", NULL },
+		{ "duration", 'd', POPT_ARG_STRING, NULL, OPT_DURATION,
+		  "stop after this long (e.g. 30s, 5m)", "DURATION" },
+		{ "background", 'b', POPT_ARG_NONE, &o.background, 0,
+		  "record in the background; stop with 'damonctl stop'", NULL },
+		{ "sample", 0, POPT_ARG_STRING, NULL, OPT_SAMPLE,
+		  "sampling interval (default 5ms)", "DURATION" },
+		{ "aggr", 0, POPT_ARG_STRING, NULL, OPT_AGGR,
+		  "aggregation interval: one snapshot each (default 100ms)",
+		  "DURATION" },
+		{ "update", 0, POPT_ARG_STRING, NULL, OPT_UPDATE,
+		  "how often the targets' mappings are re-read (default 1s)",
+		  "DURATION" },
+		{ "min-regions", 0, POPT_ARG_STRING, NULL, OPT_MIN_REGIONS,
+		  "least regions per target (default 10)", "N" },
+		{ "max-regions", 0, POPT_ARG_STRING, NULL, OPT_MAX_REGIONS,
+		  "most regions per target (default 1000)", "N" },
+		{ "queue-depth", 0, POPT_ARG_STRING, NULL, OPT_QUEUE_DEPTH,
+		  "snapshots the module keeps for damonctl (default 16)", "N" },
+		{ "no-tlb-flush", 0, POPT_ARG_NONE, &o.no_tlb_flush, 0,
+		  "do not flush TLBs after sampling (cheaper, may miss accesses)",
+		  NULL },
+		CMDLINE_HELP,
+		POPT_TABLEEND
+	};
+	poptContext ctx;
+	int rc, ret = 0;
+
+	/* Options end at the COMMAND: "start ls -l" must not see -l. */
+	ctx = cmdline_context(argc, argv, options,
+			      "[OPTION...] {--pid PID... | [--] COMMAND [ARG...]}",
+			      POPT_CONTEXT_POSIXMEHARDER);
+	if (!ctx)
+		return EXIT_FAIL;
+	while ((rc = poptGetNextOpt(ctx)) > 0 && !ret) {
+		char *arg = poptGetOptArg(ctx);
+
+		if (rc == 'h') {
+			help(ctx);
+			ret = -1;
+		} else if (rc == OPT_OUTPUT) {
+			cmdline_keep(&o.output, arg);
+			arg = NULL;
+		} else {
+			ret = take_option(&o, rc, arg);
+		}
+		free(arg);
+	}
+	if (ret < 0) {
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (ret)
+		goto out;
+	if (rc < -1) {
+		ret = cmdline_bad_option(ctx, rc);
+		goto out;
+	}
+	o.command = poptGetArgs(ctx);
+	if (o.command && o.nr_pids) {
+		ret = cmdline_usage("give either --pid or a COMMAND, not both");
+		goto out;
+	}
+	if (!o.command && !o.nr_pids) {
+		ret = cmdline_usage("nothing to record: give --pid PID or a "
+				    "COMMAND (after --)");
+		goto out;
+	}
+	if (o.no_tlb_flush)
+		o.attrs.flags &= ~DAMON_ATTR_TLB_FLUSH;
+	ret = record(&o);
+out:
+	free(o.pids);
+	free(o.output);
+	poptFreeContext(ctx);
+	return ret;
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef DAMONCTL_RECORD_H
+#define DAMONCTL_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "damondev.h"
+
+/*
+ * The record file, version 1 (documented in damonctl(8), FILE FORMAT).
+ * All integers are in the byte order of the recording machine, which
+ * byte_order tells.
+ *
+ *   struct damonrec_header			header_size bytes
+ *   sections					sections_size bytes in all:
+ *     struct damonrec_section + payload, padded with zeros to 8 bytes
+ *   records, back to back, to the end of the file:
+ *     the device's records exactly as read() returned them, and the
+ *     recorder's own records, framed the same way (u32 size, u16 type,
+ *     u16 version) with types from 0xDA00 up
+ *
+ * Growing the format: a larger header keeps its first fields, new sections
+ * and record types are skipped by older readers; only a change that an
+ * older reader would misread bumps DAMONREC_VERSION.
+ */
+#define DAMONREC_MAGIC		"DAMONREC"
+#define DAMONREC_VERSION	1
+#define DAMONREC_BYTE_ORDER	0x01020304U
+
+struct damonrec_header {
+	char magic[8];
+	__u32 version;
+	__u32 byte_order;	/* DAMONREC_BYTE_ORDER as the writer stored it */
+	__u32 header_size;	/* bytes of this header: sections start here */
+	__u32 sections_size;	/* records start at header_size + sections_size */
+};
+
+struct damonrec_section {
+	__u32 type;		/* DAMONREC_SEC_*; readers skip unknown ones */
+	__u32 size;		/* bytes of payload, not counting padding */
+};
+
+enum {
+	DAMONREC_SEC_TOOL = 1,	/* NUL-terminated: "damonctl 0.1.0" */
+	DAMONREC_SEC_KERNEL,	/* NUL-terminated: uname -r of the recording host */
+	DAMONREC_SEC_TIME,	/* struct damonrec_time */
+	DAMONREC_SEC_HANDSHAKE,	/* struct damon_handshake as the module gave it */
+	DAMONREC_SEC_ATTRS,	/* struct damon_attrs as the module accepted it */
+	DAMONREC_SEC_TARGET,	/* struct damonrec_target; one per target, in
+				   the order given to DAMON_IOC_SET_TARGETS */
+};
+
+/* Snapshot times are CLOCK_MONOTONIC; this ties them to the wall clock. */
+struct damonrec_time {
+	__u64 realtime_ns;	/* CLOCK_REALTIME just before DAMON_IOC_START */
+	__u64 monotonic_ns;	/* CLOCK_MONOTONIC at the same moment */
+};
+
+/* damonrec_target.flags */
+#define DAMONREC_TARGET_COMMAND	(1U << 0)	/* damonctl started it */
+
+struct damonrec_target {
+	__s32 pid;
+	__u32 flags;		/* DAMONREC_TARGET_* */
+	__u32 hdr_size;		/* bytes of this struct: the command line follows */
+	__u32 __pad;
+	char comm[16];		/* /proc/PID/comm, NUL-padded */
+	/* then the command line as /proc/PID/cmdline: NUL-terminated
+	   arguments to the end of the section; empty if it was unreadable */
+};
+
+/* The last record of a recording that finished: its absence means the
+ * recorder was killed (or is still running). */
+#define DAMONREC_RECORD_END	0xDA01
+#define DAMONREC_END_VERSION	1
+
+/* damonrec_end.cause: why the recorder stopped */
+enum damonrec_cause {
+	DAMONREC_CAUSE_NONE = 0,
+	DAMONREC_CAUSE_TARGETS_EXITED,	/* every target exited */
+	DAMONREC_CAUSE_SIGNAL,		/* detail: the signal (stop sends SIGTERM) */
+	DAMONREC_CAUSE_DURATION,	/* --duration passed */
+	DAMONREC_CAUSE_COMMAND,		/* detail: the COMMAND's wait status */
+	DAMONREC_CAUSE_ERROR,		/* reading the device failed */
+};
+
+/* damonrec_end.flags */
+/* The module did not end the session in time after DAMON_IOC_STOP: the
+ * snapshots still queued are missing. */
+#define DAMONREC_END_DRAIN_TIMEOUT	(1U << 0)
+
+struct damonrec_end {
+	__u32 size;
+	__u16 type;		/* DAMONREC_RECORD_END */
+	__u16 version;		/* DAMONREC_END_VERSION */
+	__u32 cause;		/* enum damonrec_cause */
+	__s32 detail;
+	__u64 realtime_ns;	/* when recording ended */
+	__u64 monotonic_ns;
+	__u64 snapshots;	/* snapshot records in the file */
+	__u64 dropped;		/* snapshots the module dropped: queue full */
+	__u64 cpu_ns;		/* CPU time of the session's kernel thread */
+	__u32 end_reason;	/* enum damon_end from DAMON_IOC_STATUS */
+	__u32 flags;		/* DAMONREC_END_* */
+};
+
+/* What the header says, for the writer to write and the reader to fill. */
+struct rec_target_info {
+	int32_t pid;
+	uint32_t flags;
+	char comm[17];
+	char *cmdline;		/* NUL-terminated arguments, cmdline_len bytes */
+	size_t cmdline_len;
+};
+
+struct rec_info {
+	uint32_t version;
+	char *tool;
+	char *kernel;
+	struct damonrec_time time;
+	struct damon_handshake handshake;
+	struct damon_attrs attrs;
+	size_t nr_targets;
+	struct rec_target_info *targets;
+};
+
+void rec_info_free(struct rec_info *info);
+/* The command line with spaces between arguments, for people. */
+char *rec_target_cmdline(const struct rec_target_info *t);
+
+/* Writer: plain write() to the fd, nothing buffered in the process, so
+ * that a killed recorder loses nothing it has written. */
+int rec_write_all(int fd, const void *buf, size_t len);
+int rec_write_header(int fd, const struct rec_info *info);
+int rec_write_end(int fd, const struct damonrec_end *end);
+
+/* How the stream of records ended. */
+enum rec_tail {
+	REC_TAIL_CLEAN = 0,
+	REC_TAIL_TORN,		/* the file ends inside a record */
+	REC_TAIL_CORRUPT,	/* a record makes no sense: the rest is skipped */
+};
+
+#define REC_MAX_RECORD	(64U << 20)
+
+struct rec_reader {
+	const char *path;
+	FILE *f;
+	struct rec_info info;
+	uint64_t offset;	/* of the next record */
+	unsigned char *buf;
+	size_t cap;
+	enum rec_tail tail;
+	uint64_t tail_offset, tail_bytes;
+	const char *corrupt_why;
+	bool have_end;
+	struct damonrec_end end;
+	uint64_t snapshots;
+};
+
+/* Returns 0, or an EXIT_* code after printing why the file is unusable. */
+int rec_open(struct rec_reader *r, const char *path);
+/* 1 and the next record (any type), or 0 at the end of what is readable;
+ * -1 on an I/O error (printed).  Snapshots are checked before they are
+ * returned.  The record stays valid until the next call. */
+int rec_next(struct rec_reader *r, const void **rec, size_t *len);
+/* Warnings about a torn or corrupt tail and a missing end record. */
+void rec_warn_tail(const struct rec_reader *r);
+void rec_close(struct rec_reader *r);
+
+#endif

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The region table of damonctl report: one row per region, columns as
+ * lsblk does them (-o, --json, --raw, --noheadings), values in damo's
+ * units unless --bytes asks for plain numbers.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "snapshot.h"
+#include "units.h"
+
+enum {
+	COL_PID, COL_START, COL_END, COL_SIZE, COL_ACCESS, COL_HZ, COL_AGE,
+	COL_NR_ACCESSES, COL_NR_PASSES, COL_AGE_INTERVALS, COL_SEQ, COL_TIME,
+	COL_COMM, COL_COMMAND,
+};
+
+static const struct out_column columns[] = {
+	[COL_PID] = { "PID", 0, SCOLS_FL_RIGHT, "target process" },
+	[COL_START] = { "START", 0, SCOLS_FL_RIGHT, "first address of the region" },
+	[COL_END] = { "END", 0, SCOLS_FL_RIGHT, "address just past the region" },
+	[COL_SIZE] = { "SIZE", 0, SCOLS_FL_RIGHT, "size of the region (bytes with --bytes)" },
+	[COL_ACCESS] = { "ACCESS", 0, SCOLS_FL_RIGHT,
+		"share of the samples that found the region accessed (%)" },
+	[COL_HZ] = { "HZ", 0, SCOLS_FL_RIGHT,
+		"samples per second that found the region accessed" },
+	[COL_AGE] = { "AGE", 0, SCOLS_FL_RIGHT,
+		"how long the access rate has stayed about the same (us with --bytes)" },
+	[COL_NR_ACCESSES] = { "NR_ACCESSES", 0, SCOLS_FL_RIGHT,
+		"samples that found the region accessed" },
+	[COL_NR_PASSES] = { "NR_PASSES", 0, SCOLS_FL_RIGHT,
+		"samples taken of each region in the snapshot's interval" },
+	[COL_AGE_INTERVALS] = { "AGE_INTERVALS", 0, SCOLS_FL_RIGHT,
+		"AGE counted in aggregation intervals" },
+	[COL_SEQ] = { "SEQ", 0, SCOLS_FL_RIGHT, "number of the snapshot (as in --at '#N')" },
+	[COL_TIME] = { "TIME", 0, SCOLS_FL_RIGHT,
+		"end of the snapshot's interval, from the start of the recording (us with --bytes)" },
+	[COL_COMM] = { "COMM", 0, 0, "command name of the target" },
+	[COL_COMMAND] = { "COMMAND", 0, SCOLS_FL_TRUNC, "command line of the target" },
+};
+
+#define NR_COLUMNS (sizeof(columns) / sizeof(columns[0]))
+
+static const int default_columns[] = {
+	COL_PID, COL_START, COL_END, COL_SIZE, COL_ACCESS, COL_HZ, COL_AGE,
+};
+
+struct table_ctx {
+	struct libscols_table *tb;
+	const struct out_selection *sel;
+	const struct table_format *fmt;
+	uint64_t origin_ns;
+};
+
+static void set_cell(struct libscols_line *ln, size_t col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_cell(struct libscols_line *ln, size_t col, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	scols_line_set_data(ln, col, buf);
+}
+
+static int add_region_row(struct table_ctx *c, const struct snap *s,
+			  const struct target_pick *t,
+			  const struct damon_snapshot_region *r)
+{
+	struct libscols_line *ln = scols_table_new_line(c->tb, NULL);
+	const struct table_format *fmt = c->fmt;
+	char buf[UNITS_BUFSZ];
+	uint64_t size = r->end - r->start;
+	uint64_t age_us = (uint64_t)r->age * s->hdr.aggr_us;
+	uint64_t time_ns = s->hdr.end_ns > c->origin_ns ?
+		s->hdr.end_ns - c->origin_ns : 0;
+	size_t i;
+
+	if (!ln)
+		return -1;
+	for (i = 0; i < c->sel->n; i++) {
+		switch (c->sel->ids[i]) {
+		case COL_PID:
+			set_cell(ln, i, "%d", (int)t->pid);
+			break;
+		case COL_START:
+			set_cell(ln, i, "0x%" PRIx64, (uint64_t)r->start);
+			break;
+		case COL_END:
+			set_cell(ln, i, "0x%" PRIx64, (uint64_t)r->end);
+			break;
+		case COL_SIZE:
+			if (fmt->bytes)
+				set_cell(ln, i, "%" PRIu64, size);
+			else
+				scols_line_set_data(ln, i, format_size(buf, size));
+			break;
+		case COL_ACCESS:
+			/* No passes, no samples: there is no share to show. */
+			if (s->hdr.nr_passes)
+				set_cell(ln, i, "%s%s", format_percent(buf,
+					 100.0 * r->nr_accesses / s->hdr.nr_passes),
+					 fmt->out.json ? "" : "%");
+			break;
+		case COL_HZ:
+			if (s->hdr.aggr_us)
+				scols_line_set_data(ln, i, format_hz(buf,
+					1e6 * r->nr_accesses / s->hdr.aggr_us));
+			break;
+		case COL_AGE:
+			if (fmt->bytes)
+				set_cell(ln, i, "%" PRIu64, age_us);
+			else
+				scols_line_set_data(ln, i,
+					format_duration_us(buf, age_us));
+			break;
+		case COL_NR_ACCESSES:
+			set_cell(ln, i, "%" PRIu32, r->nr_accesses);
+			break;
+		case COL_NR_PASSES:
+			set_cell(ln, i, "%" PRIu32, s->hdr.nr_passes);
+			break;
+		case COL_AGE_INTERVALS:
+			set_cell(ln, i, "%" PRIu32, r->age);
+			break;
+		case COL_SEQ:
+			set_cell(ln, i, "%" PRIu64, (uint64_t)s->hdr.seq);
+			break;
+		case COL_TIME:
+			if (fmt->bytes)
+				set_cell(ln, i, "%" PRIu64, time_ns / 1000);
+			else
+				scols_line_set_data(ln, i,
+					format_duration_ns(buf, time_ns));
+			break;
+		case COL_COMM:
+			if (t->info)
+				scols_line_set_data(ln, i, t->info->comm);
+			break;
+		case COL_COMMAND:
+			if (t->info) {
+				char *cmd = rec_target_cmdline(t->info);
+
+				if (cmd)
+					scols_line_refer_data(ln, i, cmd);
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+static int json_type(int id, bool bytes)
+{
+	switch (id) {
+	case COL_SIZE:
+	case COL_AGE:
+	case COL_TIME:
+		return bytes ? SCOLS_JSON_NUMBER : SCOLS_JSON_STRING;
+	case COL_START:
+	case COL_END:
+	case COL_COMM:
+	case COL_COMMAND:
+		return SCOLS_JSON_STRING;
+	default:
+		return SCOLS_JSON_NUMBER;
+	}
+}
+
+/* The regions of one target as they are in one snapshot. */
+static int add_target_rows(struct table_ctx *c, const struct target_pick *t,
+			   const struct kept *k)
+{
+	const unsigned char *cursor;
+	struct snap s;
+	const char *why;
+	uint32_t i, j;
+
+	if (snap_parse(&s, k->rec, k->len, &why))
+		return -1;	/* cannot happen: checked when read */
+	cursor = s.first_target;
+	for (i = 0; i < s.hdr.nr_targets; i++) {
+		struct snap_target st;
+
+		snap_next_target(&s, &cursor, &st);
+		if (st.t.pid != t->pid)
+			continue;
+		for (j = 0; j < st.t.nr_regions; j++) {
+			struct damon_snapshot_region r;
+
+			snap_region(&st, j, &r);
+			if (add_region_row(c, &s, t, &r))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int report_print_table(const struct table_format *fmt,
+		       const struct out_selection *sel,
+		       const struct picks *picks, const struct kept *at_snap,
+		       uint64_t origin_ns)
+{
+	struct table_ctx c = { .sel = sel, .fmt = fmt, .origin_ns = origin_ns };
+	size_t i;
+	int ret = 0;
+
+	c.tb = out_new_table("regions", &fmt->out);
+	if (!c.tb)
+		return -1;
+	for (i = 0; i < sel->n && !ret; i++) {
+		const struct out_column *col = &columns[sel->ids[i]];
+		struct libscols_column *cl;
+
+		cl = scols_table_new_column(c.tb, col->name, col->whint,
+					    col->flags);
+		if (!cl)
+			ret = -1;
+		else
+			scols_column_set_json_type(cl,
+				json_type(sel->ids[i], fmt->bytes));
+	}
+	for (i = 0; i < picks->n && !ret; i++) {
+		const struct kept *k = at_snap ? at_snap : picks->t[i].snap;
+
+		if (k)
+			ret = add_target_rows(&c, &picks->t[i], k);
+	}
+	if (!ret)
+		ret = scols_print_table(c.tb) ? -1 : 0;
+	scols_unref_table(c.tb);
+	return ret;
+}
+
+int report_select_columns(const char *list, struct out_selection *sel)
+{
+	return out_select(columns, NR_COLUMNS, default_columns,
+			  sizeof(default_columns) / sizeof(default_columns[0]),
+			  list, sel);
+}
+
+void report_print_columns(FILE *out)
+{
+	out_print_columns(out, columns, NR_COLUMNS);
+}

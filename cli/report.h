@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef DAMONCTL_REPORT_H
+#define DAMONCTL_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "output.h"
+#include "record.h"
+
+/* A copy of a snapshot, shared by the targets whose latest it is. */
+struct kept {
+	unsigned char *rec;
+	size_t len;
+	unsigned int refs;
+};
+
+/* A target of the report, and the snapshot its rows come from. */
+struct target_pick {
+	int32_t pid;
+	struct kept *snap;
+	const struct rec_target_info *info;	/* from the header, or NULL */
+};
+
+struct picks {
+	size_t n;
+	struct target_pick *t;
+};
+
+struct table_format {
+	struct out_format out;
+	bool bytes;		/* sizes in bytes, times in microseconds */
+};
+
+/* The region table (report-table.c). */
+int report_select_columns(const char *list, struct out_selection *sel);
+void report_print_columns(FILE *out);
+/* Each target's rows from at_snap if given, else from its own snapshot. */
+int report_print_table(const struct table_format *fmt,
+		       const struct out_selection *sel,
+		       const struct picks *picks, const struct kept *at_snap,
+		       uint64_t origin_ns);
+
+/* damonctl report --format jsonl: the whole file, one object per line. */
+int report_jsonl(struct rec_reader *r);
+
+#endif

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by the in-VM damonctl tests: sourced, not run.
+#
+# Each test is run as root inside the test VM, with the damondev module
+# loaded, as: TEST.sh DAMONCTL MEMTOUCH
+set -u
+
+DAMONCTL=${1:?usage: $0 DAMONCTL MEMTOUCH}
+MEMTOUCH=${2:?usage: $0 DAMONCTL MEMTOUCH}
+test_name=$(basename "$0" .sh)
+pids=()
+restore=()
+
+work=$(mktemp -d /tmp/damonctl-vm.XXXXXX) || exit 1
+cd "$work" || exit 1
+export XDG_RUNTIME_DIR=$work/run LC_ALL=C
+mkdir -m 0700 run
+
+cleanup() {
+	local p cmd
+	for p in "${pids[@]}"; do
+		kill "$p" 2> /dev/null
+	done
+	wait 2> /dev/null
+	for cmd in "${restore[@]}"; do
+		eval "$cmd"
+	done
+	cd / && rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL ($test_name): $*"
+	exit 1
+}
+
+log() {
+	echo "# $*"
+}
+
+show() {
+	echo "--- exit status $rc; stdout:"
+	cat out
+	echo "--- stderr:"
+	cat err
+	echo "---"
+}
+
+# dctl ARGS...: damonctl; output in out and err, exit status in $rc.
+dctl() {
+	"$DAMONCTL" "$@" > out 2> err
+	rc=$?
+	log "damonctl $* -> $rc"
+}
+
+expect_rc() {
+	[ "$rc" -eq "$1" ] || { show; fail "exit status $rc, expected $1"; }
+}
+
+expect_in() {
+	grep -qF -- "$2" "$1" || { show; fail "$1 lacks '$2'"; }
+}
+
+expect_empty() {
+	[ ! -s "$1" ] || { show; fail "$1 is not empty"; }
+}
+
+# alive PID: the process runs.  An exited background recorder is reparented
+# and may stay a zombie for a while: that counts as gone.
+alive() {
+	local state
+	state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2> /dev/null)
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# A process to record; $target is its pid.
+workload() {
+	"$MEMTOUCH" "${1:-64}" 0 < /dev/null > /dev/null 2>&1 &
+	target=$!
+	pids+=("$target")
+}
+
+# wait_for COMMAND [SECONDS]: until it succeeds.
+wait_for() {
+	local i
+	for ((i = 0; i < ${2:-60} * 10; i++)); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for: $1"
+}
+
+# The report of FILE: a table with regions of pid $2, no warning.
+expect_report() {
+	dctl report "$1"
+	expect_rc 0
+	expect_empty err
+	grep -q "^ *$2 " out || { show; fail "no regions of pid $2 in $1"; }
+	dctl report -f jsonl "$1"
+	expect_rc 0
+	grep -q '^{"snapshot"' out || { show; fail "no snapshot in $1"; }
+	tail -n 1 out | grep -q '^{"end"' || { show; fail "no end record in $1"; }
+}
+
+[ -c /dev/damon ] || fail "no /dev/damon: is the damondev module loaded?"
