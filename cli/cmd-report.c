@@ -14,6 +14,7 @@
 #include "report.h"
 #include "snapshot.h"
 #include "units.h"
+#include "view.h"
 
 struct options {
 	const char *file;
@@ -22,6 +23,15 @@ struct options {
 	char *at;
 	char *format;
 	int json, raw, noheadings, bytes;
+	/* The views' options, as given. */
+	char *view, *export, *pid, *from, *to, *svg, *width, *height, *color,
+	     *min_access, *top;
+	int over_time;
+};
+
+enum {
+	OPT_VIEW = 1000, OPT_EXPORT, OPT_PID, OPT_FROM, OPT_TO, OPT_SVG,
+	OPT_WIDTH, OPT_HEIGHT, OPT_COLOR, OPT_MIN_ACCESS, OPT_TOP,
 };
 
 /* Which snapshot --at means. */
@@ -267,6 +277,118 @@ static void help(poptContext ctx)
 	fputs("\nFormats: table (the default; --json, --raw, --noheadings, -o "
 	      "apply) and\njsonl (every snapshot, one JSON object per line; see "
 	      "damonctl(8)).\n", stdout);
+	fputs("\nViews (--view VIEW), of one target (--pid, default the first) "
+	      "between --from\nand --to (times from the start of the "
+	      "recording); --json for scripts:\n"
+	      "  heatmap  access over time and address; --width, --height, "
+	      "--color, --svg\n"
+	      "  wss      working set size percentiles; --min-access, "
+	      "--over-time, --svg\n"
+	      "  hot      the hottest regions and the mappings they are in; "
+	      "--top\n"
+	      "  recency  how long memory has been idle\n"
+	      "\n--export damo-json (or damo-json-compressed) writes the "
+	      "recording to standard\noutput in the record format of damo, "
+	      "the DAMON user space tool.\n", stdout);
+}
+
+static int parse_window(const char *name, const char *text, uint64_t *ns)
+{
+	const char *why;
+
+	if (text && parse_duration_ns(text, ns, &why))
+		return cmdline_usage("%s '%s' %s: give a time from the start of "
+				     "the recording, e.g. %s 2.5s", name, text,
+				     why, name);
+	return 0;
+}
+
+static int parse_number(const char *name, const char *text, uint64_t min,
+			uint64_t max, unsigned *out)
+{
+	const char *why;
+	uint64_t v;
+
+	if (!text)
+		return 0;
+	if (parse_count(text, UINT64_MAX, &v, &why))
+		return cmdline_usage("%s '%s' %s", name, text, why);
+	if (v < min || v > max)
+		return cmdline_usage("%s must be from %" PRIu64 " to %" PRIu64,
+				     name, min, max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* The view options into struct view_opts; 0 or EXIT_USAGE (printed). */
+static int view_options(const struct options *opt, struct view_opts *v)
+{
+	static const char *const views[] = {
+		[VIEW_HEATMAP] = "heatmap", [VIEW_WSS] = "wss", [VIEW_HOT] = "hot",
+		[VIEW_RECENCY] = "recency",
+	};
+	const char *why;
+	uint64_t pid;
+	char *end;
+	int i;
+
+	memset(v, 0, sizeof(*v));
+	v->to_ns = UINT64_MAX;
+	v->json = opt->json;
+	v->bytes = opt->bytes;
+	v->svg = opt->svg;
+	v->over_time = opt->over_time;
+	if (opt->view) {
+		for (i = VIEW_HEATMAP; i <= VIEW_RECENCY; i++)
+			if (!strcmp(opt->view, views[i]))
+				v->view = i;
+		if (!v->view)
+			return cmdline_usage("unknown view '%s': use heatmap, wss, "
+					     "hot or recency", opt->view);
+	}
+	if (opt->export) {
+		if (!strcmp(opt->export, "damo-json"))
+			v->export = EXPORT_DAMO_JSON;
+		else if (!strcmp(opt->export, "damo-json-compressed"))
+			v->export = EXPORT_DAMO_JSON_ZLIB;
+		else
+			return cmdline_usage("unknown export format '%s': use "
+					     "damo-json or damo-json-compressed",
+					     opt->export);
+	}
+	if (opt->pid) {
+		if (parse_count(opt->pid, INT32_MAX, &pid, &why) || !pid)
+			return cmdline_usage("--pid '%s' is not a process id",
+					     opt->pid);
+		v->have_pid = true;
+		v->pid = (int32_t)pid;
+	}
+	if (parse_window("--from", opt->from, &v->from_ns) ||
+	    parse_window("--to", opt->to, &v->to_ns) ||
+	    parse_number("--width", opt->width, 8, 4096, &v->width) ||
+	    parse_number("--height", opt->height, 1, 4096, &v->height) ||
+	    parse_number("--top", opt->top, 1, 100000, &v->top))
+		return EXIT_USAGE;
+	if (opt->color) {
+		if (!strcmp(opt->color, "always"))
+			v->color = COLOR_ALWAYS;
+		else if (!strcmp(opt->color, "never"))
+			v->color = COLOR_NEVER;
+		else if (strcmp(opt->color, "auto"))
+			return cmdline_usage("--color '%s': use auto, always or "
+					     "never", opt->color);
+	}
+	if (opt->min_access) {
+		v->min_access = strtod(opt->min_access, &end);
+		if (end != opt->min_access && *end == '%')
+			end++;
+		if (end == opt->min_access || *end || !(v->min_access >= 0) ||
+		    v->min_access >= 100)
+			return cmdline_usage("--min-access '%s' is not a percentage "
+					     "from 0 to below 100 (e.g. 5 or 0.5%%)",
+					     opt->min_access);
+	}
+	return view_check_options(v);
 }
 
 int cmd_report(int argc, const char **argv)
@@ -287,11 +409,41 @@ int cmd_report(int argc, const char **argv)
 		  "the snapshot to show: a time (2.5s) or '#N'", "WHEN" },
 		{ "format", 'f', POPT_ARG_STRING, NULL, 'f',
 		  "table (default) or jsonl", "FORMAT" },
+		{ "view", 0, POPT_ARG_STRING, NULL, OPT_VIEW,
+		  "heatmap, wss, hot or recency", "VIEW" },
+		{ "export", 0, POPT_ARG_STRING, NULL, OPT_EXPORT,
+		  "damo-json or damo-json-compressed, to standard output",
+		  "FORMAT" },
+		{ "pid", 'p', POPT_ARG_STRING, NULL, OPT_PID,
+		  "the target a view shows (default: the first)", "PID" },
+		{ "from", 0, POPT_ARG_STRING, NULL, OPT_FROM,
+		  "views: snapshots that ended after this time", "WHEN" },
+		{ "to", 0, POPT_ARG_STRING, NULL, OPT_TO,
+		  "views: snapshots that had ended by this time", "WHEN" },
+		{ "svg", 0, POPT_ARG_STRING, NULL, OPT_SVG,
+		  "heatmap, wss: draw an SVG picture into FILE", "FILE" },
+		{ "width", 0, POPT_ARG_STRING, NULL, OPT_WIDTH,
+		  "heatmap: columns of the grid (default 80; 200 in SVG)", "N" },
+		{ "height", 0, POPT_ARG_STRING, NULL, OPT_HEIGHT,
+		  "heatmap: rows of the grid (default 20; 150 in SVG)", "N" },
+		{ "color", 0, POPT_ARG_STRING, NULL, OPT_COLOR,
+		  "heatmap: colours: auto (on a terminal), always, never",
+		  "WHEN" },
+		{ "min-access", 0, POPT_ARG_STRING, NULL, OPT_MIN_ACCESS,
+		  "wss: count regions accessed in more than this % of samples "
+		  "(default 0)", "PERCENT" },
+		{ "over-time", 0, POPT_ARG_NONE, &opt.over_time, 0,
+		  "wss: the working set size of every snapshot", NULL },
+		{ "top", 0, POPT_ARG_STRING, NULL, OPT_TOP,
+		  "hot: how many regions (default 10)", "N" },
 		CMDLINE_HELP,
 		POPT_TABLEEND
 	};
 	struct out_selection sel;
+	struct view_opts vopt;
 	struct rec_reader r;
+	char **slot;
+	bool views;
 	const char **args;
 	struct at at;
 	poptContext ctx;
@@ -307,8 +459,23 @@ int cmd_report(int argc, const char **argv)
 			ret = EXIT_OK;
 			goto out;
 		}
-		cmdline_keep(rc == 'o' ? &opt.columns : rc == 'a' ? &opt.at :
-			     &opt.format, poptGetOptArg(ctx));
+		switch (rc) {
+		case 'o': slot = &opt.columns; break;
+		case 'a': slot = &opt.at; break;
+		case 'f': slot = &opt.format; break;
+		case OPT_VIEW: slot = &opt.view; break;
+		case OPT_EXPORT: slot = &opt.export; break;
+		case OPT_PID: slot = &opt.pid; break;
+		case OPT_FROM: slot = &opt.from; break;
+		case OPT_TO: slot = &opt.to; break;
+		case OPT_SVG: slot = &opt.svg; break;
+		case OPT_WIDTH: slot = &opt.width; break;
+		case OPT_HEIGHT: slot = &opt.height; break;
+		case OPT_COLOR: slot = &opt.color; break;
+		case OPT_MIN_ACCESS: slot = &opt.min_access; break;
+		default: slot = &opt.top; break;
+		}
+		cmdline_keep(slot, poptGetOptArg(ctx));
 	}
 	if (rc < -1) {
 		ret = cmdline_bad_option(ctx, rc);
@@ -321,7 +488,21 @@ int cmd_report(int argc, const char **argv)
 	}
 	if (args && args[0])
 		opt.file = args[0];
-	if (opt.format && !strcmp(opt.format, "jsonl")) {
+	views = opt.view || opt.export || opt.pid || opt.from || opt.to ||
+		opt.svg || opt.width || opt.height || opt.color ||
+		opt.min_access || opt.top || opt.over_time;
+	if (views) {
+		if (opt.columns || opt.at || opt.format || opt.raw ||
+		    opt.noheadings) {
+			ret = cmdline_usage("--view and --export take none of -o, "
+					    "--at, --format, --raw, --noheadings "
+					    "(--from and --to choose the time)");
+			goto out;
+		}
+		ret = view_options(&opt, &vopt);
+		if (ret)
+			goto out;
+	} else if (opt.format && !strcmp(opt.format, "jsonl")) {
 		jsonl = true;
 	} else if (opt.format && strcmp(opt.format, "table")) {
 		ret = cmdline_usage("unknown format '%s': use table or jsonl",
@@ -339,7 +520,7 @@ int cmd_report(int argc, const char **argv)
 		ret = cmdline_usage("give --json or --raw, not both");
 		goto out;
 	}
-	if (!jsonl) {
+	if (!jsonl && !views) {
 		if (report_select_columns(opt.columns, &sel))
 			goto out;
 		if (parse_at(opt.at, &at))
@@ -348,7 +529,8 @@ int cmd_report(int argc, const char **argv)
 
 	ret = rec_open(&r, opt.file);
 	if (!ret) {
-		ret = jsonl ? report_jsonl(&r) : report_table(&r, &opt, &sel, &at);
+		ret = views ? view_run(&r, &vopt) : jsonl ? report_jsonl(&r) :
+			report_table(&r, &opt, &sel, &at);
 		if (fflush(stdout) || ferror(stdout)) {
 			errmsg("writing the report failed");
 			ret = EXIT_FAIL;
@@ -359,6 +541,17 @@ out:
 	free(opt.columns);
 	free(opt.at);
 	free(opt.format);
+	free(opt.view);
+	free(opt.export);
+	free(opt.pid);
+	free(opt.from);
+	free(opt.to);
+	free(opt.svg);
+	free(opt.width);
+	free(opt.height);
+	free(opt.color);
+	free(opt.min_access);
+	free(opt.top);
 	poptFreeContext(ctx);
 	return ret;
 }

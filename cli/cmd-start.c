@@ -255,6 +255,14 @@ static int start_monitoring(struct start_options *o, struct recording *rec,
 	info.time.realtime_ns = clock_ns(CLOCK_REALTIME);
 	info.time.monotonic_ns = clock_ns(CLOCK_MONOTONIC);
 	rec->start_monotonic_ns = info.time.monotonic_ns;
+	/* Once per regions update: that is when the module looks at the
+	 * mappings too. */
+	if (maps_watch_init(&rec->maps, o->pids, o->nr_pids,
+			    rec->dev.attrs.update_us * 1000ULL)) {
+		rec_info_free(&info);
+		errmsg("out of memory");
+		return EXIT_FAIL;
+	}
 	ret = device_start(&rec->dev);
 	if (!ret)
 		ret = outfile_commit(out);
@@ -335,6 +343,7 @@ static int record(struct start_options *o)
 	if (notify_fd >= 0)
 		close(notify_fd);
 	device_close(&rec.dev);
+	maps_watch_free(&rec.maps);
 	if (rec.sig_fd >= 0)
 		close(rec.sig_fd);
 	/* Last: "stop" takes the lock's release for "all done". */

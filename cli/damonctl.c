@@ -16,6 +16,7 @@ static const struct subcommand subcommands[] = {
 	{ "start", "record the data accesses of processes to a file", cmd_start },
 	{ "stop", "stop recordings running in the background", cmd_stop },
 	{ "report", "show what a record file holds", cmd_report },
+	{ "top", "watch a process's memory live", cmd_top },
 };
 
 static void usage(FILE *out)

@@ -24,6 +24,7 @@ extern const char *command_name;
 int cmd_start(int argc, const char **argv);
 int cmd_stop(int argc, const char **argv);
 int cmd_report(int argc, const char **argv);
+int cmd_top(int argc, const char **argv);
 
 /* "damonctl: ..." on stderr; the message is one sentence, no newline. */
 void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

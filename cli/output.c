@@ -2,7 +2,9 @@
 /*
  * Column selection and libsmartcols table setup shared by the commands.
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -86,6 +88,30 @@ struct libscols_table *out_new_table(const char *name,
 	scols_table_enable_raw(tb, fmt->raw);
 	scols_table_enable_noheadings(tb, fmt->noheadings);
 	return tb;
+}
+
+struct libscols_column *out_add_column(struct libscols_table *tb,
+				       const char *name, int flags,
+				       int json_type)
+{
+	struct libscols_column *cl = scols_table_new_column(tb, name, 0, flags);
+
+	if (cl)
+		scols_column_set_json_type(cl, json_type);
+	return cl;
+}
+
+void out_cell(struct libscols_line *ln, size_t col, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n >= 0)
+		scols_line_refer_data(ln, col, s);	/* libsmartcols frees it */
 }
 
 void out_make_array(struct libscols_column *cl, int json_type)

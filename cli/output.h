@@ -45,6 +45,14 @@ struct libscols_table *out_new_table(const char *name,
 /* A column whose JSON values are arrays, one element per line of a cell. */
 void out_make_array(struct libscols_column *cl, int json_type);
 
+/* A column of a view's table: its JSON type applies with --json. */
+struct libscols_column *out_add_column(struct libscols_table *tb,
+				       const char *name, int flags,
+				       int json_type);
+/* Sets a cell from printf arguments. */
+void out_cell(struct libscols_line *ln, size_t col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * Squeezes libsmartcols' indented JSON into one line in place, for JSON
  * Lines.  Only whitespace outside strings goes: libsmartcols escapes

@@ -170,6 +170,50 @@ int rec_write_end(int fd, const struct damonrec_end *end)
 	return rec_write_all(fd, &e, sizeof(e));
 }
 
+int rec_write_maps(int fd, int32_t pid, uint64_t monotonic_ns,
+		   const char *text, size_t len)
+{
+	struct damonrec_maps m = {
+		.type = DAMONREC_RECORD_MAPS,
+		.version = DAMONREC_MAPS_VERSION,
+		.hdr_size = sizeof(m),
+		.pid = pid,
+		.monotonic_ns = monotonic_ns,
+	};
+	unsigned char *buf;
+	int ret;
+
+	if (len > REC_MAX_RECORD - sizeof(m))
+		len = 0;	/* absurd: better no text than a refused record */
+	m.size = (__u32)(sizeof(m) + len);
+	buf = malloc(m.size);
+	if (!buf)
+		return -1;
+	memcpy(buf, &m, sizeof(m));
+	if (len)
+		memcpy(buf + sizeof(m), text, len);
+	/* One write, like the snapshots: a killed recorder leaves a whole
+	 * record or a torn tail, never a record with a shorter text. */
+	ret = rec_write_all(fd, buf, m.size);
+	free(buf);
+	return ret;
+}
+
+int rec_parse_maps(const void *rec, size_t len, struct damonrec_maps *hdr,
+		   const char **text, size_t *text_len)
+{
+	memset(hdr, 0, sizeof(*hdr));
+	if (len < sizeof(*hdr))
+		return -1;
+	memcpy(hdr, rec, sizeof(*hdr));
+	if (hdr->type != DAMONREC_RECORD_MAPS || hdr->hdr_size < sizeof(*hdr) ||
+	    hdr->hdr_size > len)
+		return -1;
+	*text = (const char *)rec + hdr->hdr_size;
+	*text_len = len - hdr->hdr_size;
+	return 0;
+}
+
 /* ---- reading ---- */
 
 static char *strndup_payload(const unsigned char *p, size_t len)

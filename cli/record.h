@@ -106,6 +106,37 @@ struct damonrec_end {
 	__u32 flags;		/* DAMONREC_END_* */
 };
 
+/*
+ * A target's /proc/PID/maps as the recorder read it, so that reports can
+ * name the mapping an address falls in ([heap], libc.so.6, a file) and
+ * tell which mapped bytes the monitoring regions left out.  Written for
+ * every target once monitoring has started and then, checked once per
+ * regions update interval, whenever the text differs from the one last
+ * written for that target.  Readers that do not know the type skip it.
+ */
+#define DAMONREC_RECORD_MAPS	0xDA02
+#define DAMONREC_MAPS_VERSION	1
+
+struct damonrec_maps {
+	__u32 size;
+	__u16 type;		/* DAMONREC_RECORD_MAPS */
+	__u16 version;		/* DAMONREC_MAPS_VERSION */
+	__u16 hdr_size;		/* bytes of this header: the text follows */
+	__u16 __pad;
+	__s32 pid;
+	__u64 monotonic_ns;	/* CLOCK_MONOTONIC when the file was read */
+	/* then the text of /proc/PID/maps, not NUL-terminated, to the end
+	   of the record; empty if it could not be read */
+};
+
+/* Appends one maps record in a single write(). */
+int rec_write_maps(int fd, int32_t pid, uint64_t monotonic_ns,
+		   const char *text, size_t len);
+/* Fills the header fields and points at the text of a maps record;
+ * -1 if the record is too short to be one. */
+int rec_parse_maps(const void *rec, size_t len, struct damonrec_maps *hdr,
+		   const char **text, size_t *text_len);
+
 /* What the header says, for the writer to write and the reader to fill. */
 struct rec_target_info {
 	int32_t pid;

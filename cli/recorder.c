@@ -157,6 +157,11 @@ static int poll_timeout(const struct loop *lp, uint64_t now)
 		deadline = lp->drain_deadline_ns;
 	else if (lp->rec->duration_ns)
 		deadline = lp->rec->start_monotonic_ns + lp->rec->duration_ns;
+	/* Snapshots wake us every aggregation anyway; this only matters
+	 * when the module is slow to deliver. */
+	if (!lp->stopping && lp->rec->maps.n &&
+	    (!deadline || lp->rec->maps.next_ns < deadline))
+		deadline = lp->rec->maps.next_ns;
 	if (!deadline)
 		return -1;
 	if (deadline <= now)
@@ -185,6 +190,19 @@ static void finish_command(struct loop *lp)
 		reap_command(lp);
 		if (!lp->command_reaped)
 			usleep(10000);
+	}
+}
+
+static void watch_maps(struct loop *lp, uint64_t now, int force)
+{
+	struct recording *rec = lp->rec;
+
+	if (!rec->maps.n || lp->stopping)
+		return;
+	if (maps_watch_poll(&rec->maps, rec->out_fd, now, force)) {
+		errmsg("writing %s failed: %s", rec->out_path, strerror(errno));
+		lp->status = EXIT_FAIL;
+		request_stop(lp, DAMONREC_CAUSE_ERROR, errno);
 	}
 }
 
@@ -225,6 +243,7 @@ int recorder_run(struct recording *rec)
 		errmsg("out of memory for a %zu-byte snapshot buffer", lp.cap);
 		return EXIT_FAIL;
 	}
+	watch_maps(&lp, now_ns(CLOCK_MONOTONIC), 1);
 	while (!lp.done) {
 		struct pollfd fds[2] = {
 			{ .fd = rec->dev.fd, .events = POLLIN },
@@ -242,6 +261,7 @@ int recorder_run(struct recording *rec)
 			rec->end.flags |= DAMONREC_END_DRAIN_TIMEOUT;
 			break;
 		}
+		watch_maps(&lp, now, 0);
 		ret = poll(fds, 2, poll_timeout(&lp, now));
 		if (ret < 0 && errno != EINTR) {
 			errmsg("poll failed: %s", strerror(errno));

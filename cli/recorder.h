@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "device.h"
+#include "maps.h"
 #include "record.h"
 
 /* A running session being copied into a record file. */
@@ -19,6 +20,7 @@ struct recording {
 	uint64_t duration_ns;	/* 0: until the targets exit or a signal */
 	uint64_t start_monotonic_ns;
 	struct damonrec_end end;	/* filled as the recording goes */
+	struct maps_watch maps;	/* the targets' /proc/PID/maps into the file */
 };
 
 /* How long the module may take to end the session after DAMON_IOC_STOP. */

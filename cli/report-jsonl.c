@@ -6,8 +6,9 @@
  *
  * Each line is libsmartcols' JSON for a one-row table, squeezed onto one
  * line, so the top-level key names the kind of line: "recording" (the
- * header, first), "snapshot" (one per snapshot), "end" (last, if the
- * recording finished).  A snapshot's regions are parallel arrays
+ * header, first), "snapshot" (one per snapshot), "maps" (a target's
+ * mappings, when the recorder read them), "end" (last, if the recording
+ * finished).  A snapshot's regions are parallel arrays
  * (region_pid[i], region_start[i], ...) because a libsmartcols cell can
  * hold an array but not an object.
  */
@@ -21,6 +22,7 @@
 #include <time.h>
 
 #include "damonctl.h"
+#include "maps.h"
 #include "output.h"
 #include "record.h"
 #include "report.h"
@@ -114,6 +116,19 @@ static const struct jcol end_cols[E_COUNT] = {
 	[E_CPU_NS] = { "cpu_ns", N },
 	[E_END_REASON] = { "end_reason", S },
 	[E_COMPLETE] = { "complete", B },
+};
+
+enum {
+	M_PID, M_TIME_NS, M_START, M_END, M_PERMS, M_PATH, M_COUNT
+};
+
+static const struct jcol maps_cols[M_COUNT] = {
+	[M_PID] = { "pid", N },
+	[M_TIME_NS] = { "time_ns", N },
+	[M_START] = { "start", AN },
+	[M_END] = { "end", AN },
+	[M_PERMS] = { "perms", AS },
+	[M_PATH] = { "path", AS },
 };
 
 static struct libscols_table *new_table(const char *name,
@@ -331,6 +346,48 @@ static int print_snapshot(struct libscols_table *tb, const void *rec,
 	return print_line(tb);
 }
 
+static int print_maps(struct libscols_table *tb, const void *rec, size_t len,
+		      uint64_t origin_ns)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	struct list start, end, perms, path;
+	struct damonrec_maps hdr;
+	const char *text;
+	size_t text_len, i;
+	struct maps m;
+
+	if (!ln)
+		return -1;
+	if (rec_parse_maps(rec, len, &hdr, &text, &text_len) ||
+	    maps_parse(text, text_len, &m)) {
+		scols_table_remove_lines(tb);
+		return 0;	/* not one we can read: skipped like any */
+	}
+	cell(ln, M_PID, "%d", (int)hdr.pid);
+	cell(ln, M_TIME_NS, "%" PRIu64, hdr.monotonic_ns > origin_ns ?
+	     (uint64_t)hdr.monotonic_ns - origin_ns : 0);
+	list_open(&start);
+	list_open(&end);
+	list_open(&perms);
+	list_open(&path);
+	for (i = 0; i < m.n; i++) {
+		/* One line per element: a newline in a path would split it. */
+		char *p = one_line_text(m.e[i].path);
+
+		list_add(&start, "%" PRIu64, m.e[i].start);
+		list_add(&end, "%" PRIu64, m.e[i].end);
+		list_add(&perms, "%s", m.e[i].perms);
+		list_add(&path, "%s", p ? p : "");
+		free(p);
+	}
+	list_close(&start, ln, M_START);
+	list_close(&end, ln, M_END);
+	list_close(&perms, ln, M_PERMS);
+	list_close(&path, ln, M_PATH);
+	maps_free(&m);
+	return print_line(tb);
+}
+
 static const char *cause_name(uint32_t cause)
 {
 	switch (cause) {
@@ -395,14 +452,15 @@ static int print_end(const struct damonrec_end *e, uint64_t origin_ns)
 
 int report_jsonl(struct rec_reader *r)
 {
-	struct libscols_table *snapshots;
+	struct libscols_table *snapshots, *maps;
 	uint64_t origin_ns = r->info.time.monotonic_ns;
 	const void *rec;
 	size_t len;
 	int ret = 0, more;
 
 	snapshots = new_table("snapshot", snapshot_cols, S_COUNT);
-	if (!snapshots || print_recording(&r->info))
+	maps = new_table("maps", maps_cols, M_COUNT);
+	if (!snapshots || !maps || print_recording(&r->info))
 		ret = -1;
 	while (!ret && (more = rec_next(r, &rec, &len)) > 0) {
 		struct rec_frame frame;
@@ -410,12 +468,15 @@ int report_jsonl(struct rec_reader *r)
 		rec_frame_get(rec, &frame);
 		if (frame.type == DAMON_RECORD_SNAPSHOT)
 			ret = print_snapshot(snapshots, rec, len, origin_ns);
+		else if (frame.type == DAMONREC_RECORD_MAPS)
+			ret = print_maps(maps, rec, len, origin_ns);
 		else if (frame.type == DAMONREC_RECORD_END)
 			ret = print_end(&r->end, origin_ns);
 	}
 	if (!ret && more < 0)
 		ret = -1;
 	scols_unref_table(snapshots);
+	scols_unref_table(maps);
 	rec_warn_tail(r);
 	if (ret)
 		errmsg("writing the JSON lines of %s failed", r->path);

@@ -206,7 +206,7 @@ test_help() {
 	dctl --help
 	expect_rc 0
 	expect_in out "Usage: damonctl COMMAND"
-	for c in start stop report; do
+	for c in start stop report top; do
 		expect_in out "  $c "
 	done
 }
@@ -240,6 +240,19 @@ test_help_report() {
 	for c in PID START END SIZE ACCESS HZ AGE NR_ACCESSES NR_PASSES \
 		 AGE_INTERVALS SEQ TIME COMM COMMAND; do
 		expect_in out " $c  "
+	done
+	for o in --view --export --pid --from --to --svg --width --height \
+		 --color --min-access --over-time --top; do
+		expect_in out "$o"
+	done
+}
+
+test_help_top() {
+	dctl top --help
+	expect_rc 0
+	for o in --pid --batch --iterations --sample --aggr --update \
+		 --no-tlb-flush; do
+		expect_in out "$o"
 	done
 }
 
@@ -503,6 +516,18 @@ test_report_jsonl() {
 	expect_empty err
 	golden report.jsonl out
 	expect_json_lines out
+}
+
+test_report_jsonl_maps() {
+	# Maps records are lines of their own, in file order.
+	fixture views
+	dctl report -f jsonl views.rec
+	expect_rc 0
+	expect_json_lines out
+	[ "$(grep -c '^{"maps":' out)" -eq 2 ] || { show; fail "expected 2 maps lines"; }
+	sed -n 2p out | grep -q '^{"maps":\[{"pid":1000,"time_ns":1000000,' || { show; fail "the first maps line is not second"; }
+	grep '^{"maps":' out | tail -n 1 > last
+	expect_json last 'j["maps"][0]["path"][4] is None and j["maps"][0]["perms"][5] == "r--p" and len(j["maps"][0]["start"]) == 11'
 }
 
 test_report_jsonl_options() {
@@ -916,6 +941,361 @@ test_rec_force() {
 	expect_empty err
 }
 
+# ---- views of report ----
+
+# A well-formed SVG (python3's XML parser) holding every TEXT given.
+expect_svg() {
+	local file=$1
+	shift
+	command -v python3 > /dev/null || return 0
+	python3 - "$file" "$@" << 'EOF' || fail "$file is not the SVG expected"
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == '{http://www.w3.org/2000/svg}svg', root.tag
+texts = [''.join(t.itertext()) for t in root.iter('{http://www.w3.org/2000/svg}text')]
+for want in sys.argv[2:]:
+    if not any(want in t for t in texts):
+        sys.exit('no text containing %r in %s' % (want, texts))
+EOF
+}
+
+# JSON (one document) for which the python expression is true (j: the value).
+expect_json() {
+	command -v python3 > /dev/null || return 0
+	python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+assert eval(sys.argv[2]), sys.argv[2]' "$1" "$2" || { show; fail "JSON check failed: $2"; }
+}
+
+test_view_heatmap() {
+	fixture views
+	dctl report --view heatmap views.rec
+	expect_rc 0
+	expect_empty err
+	golden view-heatmap.txt out
+}
+
+test_view_heatmap_color() {
+	fixture views
+	dctl report --view heatmap --color=always --width 40 --height 5 views.rec
+	expect_rc 0
+	golden view-heatmap-color.txt out
+	grep -q $'\033\\[48;5;226m' out || fail "no colour for the hottest cells"
+	dctl report --view heatmap --color=never --width 40 --height 5 views.rec
+	expect_rc 0
+	grep -q $'\033' out && fail "--color=never printed escapes"
+	return 0
+}
+
+test_view_heatmap_gaps() {
+	# Three monitored ranges: the two gaps between them (41 TiB and
+	# 1012 GiB) are one '|' column each, and so is the hole between the
+	# stack and the vdso that no mapping covered; the 68 MiB range gets
+	# the columns.  The range of snapshot #0 that no mapping covered (the
+	# address space before exec) is left out.
+	fixture views
+	dctl report --view heatmap --height 3 views.rec
+	expect_rc 0
+	sed -n 2,4p out > grid
+	[ "$(grep -c '^.|.\{74\}|.|.$' grid)" -eq 3 ] || { show; fail "gaps not at columns 2, 77 and 79"; }
+	expect_in out "column  2         gap 0x55555555a000-0x7f0000000000 (41.667 TiB), not monitored, collapsed"
+	expect_in out "columns 3-76      0x7f0000000000-0x7f0004401000 (68.004 MiB), 941.026 KiB per column"
+	expect_in out "column  77        gap 0x7f0004401000-0x7ffd00000000 (1011.934 GiB), not monitored, collapsed"
+	expect_in out "column  79        gap 0x7ffd00021000-0x7ffd000fe000 (884.000 KiB), never mapped, collapsed"
+	expect_in out "left out: 1 monitored range (512.000 KiB) that no recorded mapping of the target covered"
+	# Too narrow for all: only the widest gap is collapsed.
+	dctl report --view heatmap --width 8 --height 1 views.rec
+	expect_rc 0
+	[ "$(sed -n 2p out | tr -cd '|' | wc -c)" -eq 1 ] || { show; fail "expected one gap marker"; }
+	expect_in out "gap 0x55555555a000-0x7f0000000000 (41.667 TiB), not monitored, collapsed"
+}
+
+test_view_heatmap_json() {
+	fixture views
+	dctl report --view heatmap --json --width 20 --height 4 views.rec
+	expect_rc 0
+	golden view-heatmap.json out
+	# 4 rows of 17 cells (3 columns are gap markers); the hottest is 9.
+	expect_json out 'len(j["heatmap"]) == 68 and max(c["level"] for c in j["heatmap"]) == 9'
+}
+
+test_view_heatmap_svg() {
+	fixture views
+	dctl report --view heatmap --svg heat.svg views.rec
+	expect_rc 0
+	expect_empty out
+	expect_svg heat.svg "Access heatmap of pid 1000 (memhog)" "time (s)" \
+		"address (4 ranges" "0x7f0000000000" "0.4 s" "90%" \
+		"gap of 41.667 TiB, not monitored (collapsed)" "not monitored"
+	[ "$(grep -c 'class="gap"' heat.svg)" -eq 3 ] || fail "expected three gaps in the SVG"
+	expect_in heat.svg "<title>gap 0x7ffd00021000-0x7ffd000fe000 (884.000 KiB), never mapped</title>"
+}
+
+test_view_wss() {
+	fixture views
+	dctl report --view wss views.rec
+	expect_rc 0
+	expect_empty err
+	golden view-wss.txt out
+}
+
+test_view_wss_over_time() {
+	fixture views
+	dctl report --view wss --over-time --min-access 10% views.rec
+	expect_rc 0
+	golden view-wss-over-time.txt out
+	dctl report --view wss --over-time --json --min-access 50 views.rec
+	expect_rc 0
+	golden view-wss-over-time.json out
+	expect_json out 'j["wss"][0] == {"seq": 0, "time_ns": 102000000, "wss": 33554432}'
+}
+
+test_view_wss_svg() {
+	fixture views
+	dctl report --view wss --svg wss.svg views.rec
+	expect_rc 0
+	expect_svg wss.svg "Working set size of pid 1000 (memhog)" \
+		"time since the recording started (s)" "working set size (MiB)" \
+		"40 MiB" "average"
+}
+
+test_view_wss_bad_min_access() {
+	fixture views
+	dctl report --view wss --min-access lots views.rec
+	expect_rc 2
+	expect_in err "--min-access 'lots' is not a percentage from 0 to below 100 (e.g. 5 or 0.5%)"
+}
+
+test_view_hot() {
+	fixture views
+	dctl report --view hot views.rec
+	expect_rc 0
+	expect_empty err
+	golden view-hot.txt out
+	# Named by the maps in force at the end: libc came in a later record.
+	expect_in out " libc.so.6"
+	expect_in out "coverage: 132.000 KiB of the 68.293 MiB mapped (0.19%) lay outside the monitoring regions at 1.002 s"
+	grep -q '^\[heap\] ' out || { show; fail "the heap is not named as left out"; }
+}
+
+test_view_hot_json() {
+	fixture views
+	dctl report --view hot --json --top 3 views.rec
+	expect_rc 0
+	golden view-hot.json out
+	expect_json out '[r["mapping"] for r in j["hot"] if r["kind"] == "excluded"] == ["[heap]"]'
+	expect_json out '[r["kind"] for r in j["hot"]].count("region") == 3'
+}
+
+test_view_hot_no_maps() {
+	fixture views
+	dctl report --view hot --pid 1001 --bytes views.rec
+	expect_rc 0
+	golden view-hot-1001.txt out
+	expect_in out "coverage: unknown: the recording has no maps of the target"
+}
+
+test_view_recency() {
+	fixture views
+	dctl report --view recency views.rec
+	expect_rc 0
+	expect_empty err
+	golden view-recency.txt out
+	dctl report --view recency --json views.rec
+	expect_rc 0
+	golden view-recency.json out
+	expect_json out '[r["idle_ns"] for r in j["recency"] if r["kind"] == "percentile"][-1] == 90900000000'
+}
+
+test_view_window() {
+	fixture views
+	dctl report --view wss --over-time --from 510ms --to 810ms views.rec
+	expect_rc 0
+	[ "$(awk 'NR > 2 { print $1 }' out | tr '\n' ' ')" = "5 7 " ] || { show; fail "expected snapshots 5 and 7"; }
+	dctl report --view recency --to 450ms views.rec
+	expect_rc 0
+	expect_in out "at 402 ms (snapshot #3)"
+	dctl report --view heatmap --from 5s views.rec
+	expect_rc 1
+	expect_stderr "damonctl: pid 1000 has no regions in a snapshot of views.rec that ended after 5 s and by the end"
+}
+
+test_view_bad_pid() {
+	fixture views
+	dctl report --view wss --pid 42 views.rec
+	expect_rc 1
+	expect_stderr "damonctl: pid 42 is not a target of views.rec: its targets are 1000, 1001"
+}
+
+test_view_option_errors() {
+	fixture views
+	dctl report --view heatmap --top 3 views.rec
+	expect_rc 2
+	expect_in err "damonctl report: --top is an option of --view hot"
+	dctl report --view hot --svg x.svg views.rec
+	expect_rc 2
+	expect_in err "--svg draws --view heatmap or wss, not hot"
+	dctl report --view nope views.rec
+	expect_rc 2
+	expect_in err "unknown view 'nope': use heatmap, wss, hot or recency"
+	dctl report --view wss -o PID views.rec
+	expect_rc 2
+	expect_in err "--view and --export take none of -o"
+	dctl report --pid 1000 views.rec
+	expect_rc 2
+	expect_in err "are options of --view"
+	dctl report --view heatmap --width 3 views.rec
+	expect_rc 2
+	expect_in err "--width must be from 8 to 4096"
+	dctl report --view wss --from 2s --to 1s views.rec
+	expect_rc 2
+	expect_in err "--from must be before --to"
+}
+
+test_view_old_record() {
+	# A recording without maps records, and with bigger structures: the
+	# views read it, the hot list just cannot name mappings.
+	fixture wide
+	dctl report --view hot wide.rec
+	expect_rc 0
+	expect_in out "coverage: unknown"
+	dctl report --view heatmap --pid 1001 wide.rec
+	expect_rc 0
+	expect_in out "heatmap of pid 1001 (sleep), 3 snapshots"
+}
+
+# ---- damo export ----
+
+# Checks an export the way damo 3.x reads it (DamonRecord.from_kvpairs and
+# what it calls), without damo.
+damo_check='
+import json, sys, zlib
+data = open(sys.argv[1], "rb").read()
+if sys.argv[2] == "zlib":
+    data = zlib.decompress(data)
+records = json.loads(data)
+assert isinstance(records, list)
+for r in records:
+    for k in ["kdamond_idx", "context_idx", "intervals", "scheme_idx",
+              "target_id", "scheme_filters", "snapshots"]:
+        assert k in r, k
+    for k in ["sample_us", "aggr_us", "ops_update_us"]:
+        assert isinstance(r["intervals"][k], int), k
+    last = 0
+    for s in r["snapshots"]:
+        assert s["start_time"] < s["end_time"] and s["start_time"] >= last
+        last = s["end_time"]
+        assert s["total_bytes"] == sum(g["end"] - g["start"] for g in s["regions"])
+        for g in s["regions"]:
+            assert g["start"] < g["end"]
+            assert isinstance(g["nr_accesses"]["samples"], int)
+            assert "percent" in g["nr_accesses"]
+            assert g["age"]["usec"] is None and isinstance(g["age"]["aggr_intervals"], int)
+print(" ".join("%d:%d" % (r["target_id"], len(r["snapshots"])) for r in records))
+'
+
+test_export_damo_json() {
+	fixture basic
+	dctl report --export damo-json basic.rec
+	expect_rc 0
+	expect_empty err
+	golden export-damo.json out
+	command -v python3 > /dev/null || return 0
+	[ "$(python3 -c "$damo_check" out plain)" = "1000:5 1001:3" ] || fail "unexpected records"
+}
+
+test_export_damo_compressed() {
+	fixture views
+	damonctl_cmd
+	"${dcmd[@]}" report --export damo-json-compressed views.rec > out.z 2> err
+	rc=$?
+	valgrind_clean
+	expect_rc 0
+	command -v python3 > /dev/null || return 0
+	[ "$(python3 -c "$damo_check" out.z zlib)" = "1000:9 1001:9" ] || fail "unexpected records"
+	dctl report --export damo-json --from 510ms views.rec
+	[ "$(python3 -c "$damo_check" out plain)" = "1000:4 1001:4" ] || fail "--from ignored"
+}
+
+test_export_bad_format() {
+	fixture basic
+	dctl report --export perf basic.rec
+	expect_rc 2
+	expect_in err "unknown export format 'perf': use damo-json or damo-json-compressed"
+	dctl report --export damo-json --pid 1000 basic.rec
+	expect_rc 2
+	expect_in err "--export writes every target in damo's format"
+}
+
+# ---- top, against fakedev.so ----
+
+test_top_batch() {
+	workload
+	FAKEDEV_SNAPSHOTS=10 with_fakedev dctl top --batch --pid "$target" -n 3 "${fast[@]}"
+	expect_rc 0
+	expect_empty err
+	[ "$(grep -c "^pid $target (sleep)  #" out)" -eq 3 ] || { show; fail "expected 3 blocks"; }
+	expect_in out "kdamond "
+	expect_in out "% CPU, samples "
+	expect_in out "WSS "
+	grep -qE '^[0-9]{80}$' out || { show; fail "no heatmap strip"; }
+	expect_in out "START"
+}
+
+test_top_batch_until_exit() {
+	workload
+	FAKEDEV_SNAPSHOTS=2 with_fakedev dctl top --batch --pid "$target" "${fast[@]}"
+	expect_rc 0
+	[ "$(grep -c "^pid $target (sleep)  #" out)" -eq 2 ] || { show; fail "expected 2 blocks"; }
+}
+
+test_top_screen() {
+	# The live screen in an 80x24 terminal: drawn, then q ends it with 0.
+	command -v tmux > /dev/null || return 0
+	workload
+	damonctl_cmd
+	local sock=$work/tmux.sock cmd
+	printf -v cmd '%q ' env DAMON_DEVICE="$work/fake-damon" \
+		FAKEDEV_PATH="$work/fake-damon" LD_PRELOAD="$FAKEDEV" \
+		TERM=xterm-256color "${dcmd[@]}" top --pid "$target" "${fast[@]}"
+	tmux -S "$sock" new-session -d -x 80 -y 24 "$cmd; echo \$? > $work/top.rc; sleep 60"
+	helpers+=("$(tmux -S "$sock" display -p '#{pane_pid}')")
+	wait_for "tmux -S $sock capture-pane -p | grep -q 'Hot regions'"
+	wait_for "tmux -S $sock capture-pane -p | grep -q '^0x7f0000[0-9a-f]* *[0-9.]* KiB'"
+	tmux -S "$sock" capture-pane -p > screen
+	expect_in screen "damonctl top  pid $target (sleep)"
+	expect_in screen "kdamond "
+	expect_in screen "WSS "
+	expect_in screen "Heatmap: the latest aggregations"
+	grep -qE '^[0-9]{80}$' screen || { cat screen; fail "no heatmap strip"; }
+	expect_in screen " q: quit"
+	tmux -S "$sock" send-keys q
+	wait_for "test -s $work/top.rc"
+	[ "$(cat "$work/top.rc")" = 0 ] || fail "top exited with $(cat "$work/top.rc")"
+	tmux -S "$sock" kill-server 2> /dev/null
+	valgrind_clean
+}
+
+test_top_needs_terminal() {
+	dctl top --pid $$
+	expect_rc 2
+	expect_in err "the live screen needs a terminal: use --batch for plain text"
+}
+
+test_rec_maps() {
+	# The recorder keeps the target's maps: the hot view can tell what
+	# the regions left out.
+	workload
+	FAKEDEV_SNAPSHOTS=5 with_fakedev dctl start --pid "$target" "${fast[@]}"
+	expect_rc 0
+	dctl report --view hot
+	expect_rc 0
+	expect_in out "coverage: "
+	grep -q "coverage: unknown" out && { show; fail "no maps were recorded"; }
+	grep -qE '^libc\.so\.6 ' out || { show; fail "libc is not listed as left out"; }
+}
+
 # ---- shell completion ----
 
 test_completion() {
@@ -934,6 +1314,14 @@ test_completion() {
 		fail "columns after a comma"
 	[ "$(complete_words damonctl start --no)" = "--no-tlb-flush" ] ||
 		fail "start options"
+	[ "$(complete_words damonctl report --view h)" = "heatmap hot" ] ||
+		fail "views"
+	[ "$(complete_words damonctl report --export damo-json-c)" = "damo-json-compressed" ] ||
+		fail "export formats"
+	[ "$(complete_words damonctl report --ov)" = "--over-time" ] ||
+		fail "view options"
+	[ "$(complete_words damonctl to)" = "top" ] || fail "top"
+	[ "$(complete_words damonctl top --ba)" = "--batch" ] || fail "top options"
 }
 
 if [ "$name" = --list ]; then

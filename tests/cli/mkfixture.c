@@ -20,6 +20,13 @@
  *   future        basic claiming record format version 2
  *   header-torn   the first 40 bytes of basic
  *   foreign       basic claiming the other byte order
+ *   views         for the views: pid 1000 in three ranges (binary, a
+ *                 64 MiB anonymous mapping and libc, the stack and vdso
+ *                 with an unmapped hole between them) over ten snapshots
+ *                 (#6 dropped), whose hot half moves at #5, with two maps
+ *                 records (the second adds libc); #0 also has a range that
+ *                 no mapping covers (like a COMMAND's before its exec);
+ *                 pid 1001 has regions but no maps
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -223,8 +230,84 @@ static int patch(int fd, off_t offset, __u32 value)
 
 static const char *const kinds[] = {
 	"basic", "wide", "noend", "torn", "corrupt", "nosnap", "empty",
-	"garbage", "future", "header-torn", "foreign", NULL,
+	"garbage", "future", "header-torn", "foreign", "views", NULL,
 };
+
+static const char maps_early[] =
+	"555555554000-555555556000 r--p 00000000 08:01 1234 /usr/bin/memhog\n"
+	"555555556000-555555558000 r-xp 00002000 08:01 1234 /usr/bin/memhog\n"
+	"555555558000-55555555a000 rw-p 00004000 08:01 1234 /usr/bin/memhog\n"
+	"55555555a000-55555557b000 rw-p 00000000 00:00 0    [heap]\n"
+	"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0    [stack]\n"
+	"7ffd000fe000-7ffd00100000 r-xp 00000000 00:00 0    [vdso]\n";
+
+static const char maps_late[] =
+	"555555554000-555555556000 r--p 00000000 08:01 1234 /usr/bin/memhog\n"
+	"555555556000-555555558000 r-xp 00002000 08:01 1234 /usr/bin/memhog\n"
+	"555555558000-55555555a000 rw-p 00004000 08:01 1234 /usr/bin/memhog\n"
+	"55555555a000-55555557b000 rw-p 00000000 00:00 0    [heap]\n"
+	"7f0000000000-7f0004000000 rw-p 00000000 00:00 0 \n"
+	"7f0004000000-7f0004200000 r--p 00000000 08:01 99 "
+	"/usr/lib/x86_64-linux-gnu/libc.so.6\n"
+	"7f0004200000-7f0004400000 r-xp 00200000 08:01 99 "
+	"/usr/lib/x86_64-linux-gnu/libc.so.6\n"
+	"7f0004400000-7f0004401000 rw-p 00400000 08:01 99 "
+	"/usr/lib/x86_64-linux-gnu/libc.so.6\n"
+	"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0    [stack]\n"
+	"7ffd000fe000-7ffd00100000 r-xp 00000000 00:00 0    [vdso]\n"
+	"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]\n";
+
+/*
+ * Ten snapshots of two targets.  The first half of pid 1000's 64 MiB
+ * mapping is hot until #4, then the second half (cut at another address,
+ * as regions are); the heap is outside the monitoring regions, like the
+ * brk heap of a real process can be.
+ */
+static int views(int fd, const struct layout *l)
+{
+	__u64 seq;
+	int ret = 0;
+
+	ret |= rec_write_maps(fd, 1000, START_MONO + 1 * MS, maps_early,
+			      sizeof(maps_early) - 1);
+	for (seq = 0; seq < 10; seq++) {
+		bool late = seq >= 5;
+		const struct region a[] = {
+			{ 0x400000, 0x480000, 0, 0 },
+			{ 0x555555554000, 0x555555558000, 1, (__u32)seq },
+			{ 0x555555558000, 0x55555555a000, 4, 2 },
+			{ 0x7f0000000000, late ? 0x7f0001000000 : 0x7f0002000000,
+			  late ? 0 : 18, late ? (__u32)(seq - 5) : 0 },
+			{ late ? 0x7f0001000000 : 0x7f0002000000, 0x7f0004000000,
+			  late ? 16 : 0, late ? 0 : (__u32)seq },
+			{ 0x7f0004000000, 0x7f0004401000, 3, 1 },
+			{ 0x7ffd00000000, 0x7ffd00021000, 0, (__u32)(900 + seq) },
+			{ 0x7ffd00021000, 0x7ffd00100000, 2, 1 },
+		};
+		const struct region b[] = {
+			{ 0x400000, 0x600000, (__u32)(seq % 3), 0 },
+			{ 0x600000, 0x800000, 10, (__u32)seq },
+		};
+		struct target t[2] = {
+			{ 1000, 0, 7, a + 1 },
+			{ 1001, 0, 2, b },
+		};
+
+		if (!seq) {	/* the address space before exec */
+			t[0].nr = 8;
+			t[0].regions = a;
+		}
+		if (seq == 6)
+			continue;	/* dropped */
+		used = 0;
+		snapshot(l, seq, seq == 7 ? 1 : 0, t, 2);
+		ret |= rec_write_all(fd, buf, used);
+		if (seq == 2)
+			ret |= rec_write_maps(fd, 1000, START_MONO + 300 * MS,
+					      maps_late, sizeof(maps_late) - 1);
+	}
+	return ret;
+}
 
 static bool is(const char *kind, const char *name)
 {
@@ -250,6 +333,8 @@ static int write_fixture(int fd, const char *kind)
 		return rec_write_all(fd, text, sizeof(text) - 1);
 	fill_info(&info, targets);
 	ret = rec_write_header(fd, &info);
+	if (is(kind, "views"))
+		return ret | views(fd, &normal) | write_end(fd, 9);
 	if (is(kind, "nosnap"))
 		return ret | write_end(fd, 0);
 	body(is(kind, "wide") ? &wide : &normal, is(kind, "wide"));

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damonctl top: monitor a process live, straight from the device, and
+ * redraw at every aggregation: a heatmap strip of the latest
+ * aggregations, the working set size, the hottest regions and what the
+ * session itself costs.  --batch prints the same as plain text for logs.
+ * Nothing is written to a file.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <locale.h>
+#include <ncurses.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "damonctl.h"
+#include "device.h"
+#include "launch.h"
+#include "snapshot.h"
+#include "top.h"
+#include "units.h"
+
+#define BATCH_HOT_ROWS	5
+
+struct top_options {
+	int32_t pid;
+	const char **command;
+	struct damon_attrs attrs;
+	uint64_t iterations;		/* 0: until stopped */
+	int batch, no_tlb_flush;
+};
+
+enum { OPT_PID = 1000, OPT_SAMPLE, OPT_AGGR, OPT_UPDATE, OPT_ITERATIONS };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int duration_option(const char *name, const char *arg, __u64 *field)
+{
+	const char *why;
+	uint64_t us;
+
+	if (parse_duration_us(arg, &us, &why))
+		return cmdline_usage("%s '%s' %s", name, arg, why);
+	if (!us)
+		return cmdline_usage("%s must be longer than 0", name);
+	*field = us;
+	return 0;
+}
+
+static int take_option(struct top_options *o, int opt, const char *arg)
+{
+	const char *why;
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_PID:
+		if (o->pid)
+			return cmdline_usage("top shows one process: give --pid "
+					     "once");
+		if (parse_count(arg, INT32_MAX, &v, &why) || !v)
+			return cmdline_usage("--pid '%s' is not a process id", arg);
+		o->pid = (int32_t)v;
+		return 0;
+	case OPT_SAMPLE:
+		return duration_option("--sample", arg, &o->attrs.sample_us);
+	case OPT_AGGR:
+		return duration_option("--aggr", arg, &o->attrs.aggr_us);
+	case OPT_UPDATE:
+		return duration_option("--update", arg, &o->attrs.update_us);
+	case OPT_ITERATIONS:
+		if (parse_count(arg, UINT64_MAX, &o->iterations, &why) ||
+		    !o->iterations)
+			return cmdline_usage("--iterations '%s' is not a number "
+					     "above 0", arg);
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- the session ---- */
+
+struct session {
+	struct damon_device dev;
+	struct launch cmd;
+	int sig_fd;
+	bool started, launched;
+	unsigned char *buf;
+	size_t cap;
+};
+
+static int setup_signals(sigset_t *old, int *sig_fd)
+{
+	sigset_t handled, blocked;
+
+	sigemptyset(&handled);
+	sigaddset(&handled, SIGINT);
+	sigaddset(&handled, SIGTERM);
+	sigaddset(&handled, SIGHUP);
+	sigaddset(&handled, SIGCHLD);
+	blocked = handled;
+	sigaddset(&blocked, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &blocked, old)) {
+		errmsg("cannot block signals: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	*sig_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (*sig_fd < 0) {
+		errmsg("cannot create a signalfd: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int open_session(struct top_options *o, struct session *s,
+			const sigset_t *old)
+{
+	int ret;
+
+	if (o->command) {
+		if (launch_prepare(&s->cmd, (const char *const *)o->command, old))
+			return EXIT_FAIL;
+		o->pid = s->cmd.pid;
+	}
+	ret = device_open(&s->dev);
+	if (!ret)
+		ret = device_handshake(&s->dev);
+	if (!ret)
+		ret = device_check(&s->dev, &o->attrs);
+	if (!ret)
+		ret = device_set_attrs(&s->dev, &o->attrs);
+	if (!ret)
+		ret = device_set_targets(&s->dev, &o->pid, 1,
+					 o->command ? s->cmd.pid : 0);
+	if (!ret)
+		ret = device_handshake(&s->dev);
+	if (!ret)
+		ret = device_start(&s->dev);
+	s->started = !ret;
+	if (!ret && o->command) {
+		if (launch_go(&s->cmd, o->command[0]))
+			ret = EXIT_FAIL;
+		s->launched = !ret;
+	}
+	if (!ret) {
+		s->cap = s->dev.hs.max_snapshot_size;
+		if (s->cap < 4096)
+			s->cap = 4096;
+		if (s->cap > REC_MAX_RECORD)
+			s->cap = REC_MAX_RECORD;
+		s->buf = malloc(s->cap);
+		if (!s->buf) {
+			errmsg("out of memory");
+			ret = EXIT_FAIL;
+		}
+	}
+	return ret;
+}
+
+/*
+ * Takes the records of one read(); in --batch, each snapshot of the
+ * target is printed as it is taken.  1 if the target got a snapshot, -1 if
+ * printing failed (printed); t->done once --iterations are shown.
+ */
+static int take(const struct top_options *o, struct top_state *t,
+		const unsigned char *p, size_t len, bool *done)
+{
+	int got = 0;
+
+	while (len >= REC_FRAME_SIZE && !*done) {
+		struct rec_frame frame;
+
+		rec_frame_get(p, &frame);
+		if (frame.size < REC_FRAME_SIZE || frame.size > len)
+			break;
+		if (frame.type == DAMON_RECORD_SNAPSHOT &&
+		    top_take(t, p, frame.size, now_ns())) {
+			got = 1;
+			if (o->batch && top_print_batch(t, BATCH_HOT_ROWS)) {
+				errmsg("writing the snapshot failed");
+				return -1;
+			}
+		}
+		if (o->iterations && t->snapshots >= o->iterations)
+			*done = true;
+		p += frame.size;
+		len -= frame.size;
+	}
+	return got;
+}
+
+/* Reads what is queued into the state: 1 if the target got a snapshot,
+ * 0 if not, -1 on an error (printed).  t->ended once the session ended. */
+static int drain(const struct top_options *o, struct session *s,
+		 struct top_state *t, bool *done)
+{
+	int got = 0;
+
+	for (;;) {
+		ssize_t n = read(s->dev.fd, s->buf, s->cap);
+
+		if (n > 0) {
+			int r = take(o, t, s->buf, (size_t)n, done);
+
+			if (r < 0)
+				return -1;
+			got |= r;
+			if (*done)
+				return got;
+			continue;
+		}
+		if (n == 0) {
+			t->ended = true;
+			return got;
+		}
+		if (errno == EAGAIN)
+			return got;
+		if (errno == EINTR)
+			continue;
+		if (errno == EINVAL && s->cap < REC_MAX_RECORD) {
+			unsigned char *p = realloc(s->buf, s->cap * 2);
+
+			if (p) {
+				s->buf = p;
+				s->cap *= 2;
+				continue;
+			}
+		}
+		errmsg("reading snapshots from %s failed: %s", s->dev.path,
+		       strerror(errno));
+		return -1;
+	}
+}
+
+static void close_session(struct session *s)
+{
+	if (s->started)
+		device_stop(&s->dev);
+	device_close(&s->dev);
+	if (s->launched) {
+		/* Like a recording that ends first: the COMMAND is told to
+		 * stop, and reaped so that it leaves no zombie. */
+		kill(s->cmd.pid, SIGTERM);
+		waitpid(s->cmd.pid, NULL, 0);
+	} else {
+		launch_abandon(&s->cmd);
+	}
+	if (s->sig_fd >= 0)
+		close(s->sig_fd);
+	free(s->buf);
+}
+
+/* ---- the loop ---- */
+
+static const char *status_text(const struct top_state *t)
+{
+	if (t->ended || t->exited)
+		return " the target has exited: monitoring ended.  q: quit ";
+	return " q: quit ";
+}
+
+/* SIGINT, SIGTERM, SIGHUP stop; SIGCHLD (the COMMAND exited) does not:
+ * the session ends by itself once its target is gone. */
+static void handle_signals(struct session *s, bool *stop)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sig_fd, &si, sizeof(si)) == sizeof(si))
+		if (si.ssi_signo != SIGCHLD)
+			*stop = true;
+}
+
+static int run(struct top_options *o, struct session *s)
+{
+	struct top_state t;
+	SCREEN *screen = NULL;
+	bool stop = false, tui = !o->batch;
+	int ret = 0;
+
+	top_init(&t, o->pid, now_ns());
+	if (tui) {
+		/* The screen is only taken once the session runs, so that
+		 * every error above reads as a plain message. */
+		screen = newterm(NULL, stdout, stdin);
+		if (!screen) {
+			errmsg("cannot use the terminal (TERM=%s): try --batch",
+			       getenv("TERM") ? getenv("TERM") : "");
+			top_free(&t);
+			return EXIT_FAIL;
+		}
+		cbreak();
+		noecho();
+		nodelay(stdscr, TRUE);
+		keypad(stdscr, TRUE);
+		curs_set(0);
+		top_colors();
+		top_draw(&t, " waiting for the first aggregation...  q: quit ");
+	}
+	while (!stop) {
+		struct pollfd fds[3] = {
+			{ .fd = s->dev.fd, .events = POLLIN },
+			{ .fd = s->sig_fd, .events = POLLIN },
+			{ .fd = tui ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+		int n = poll(fds, 3, -1), got;
+
+		if (n < 0 && errno != EINTR) {
+			errmsg("poll failed: %s", strerror(errno));
+			ret = EXIT_FAIL;
+			break;
+		}
+		if (n > 0 && fds[1].revents)
+			handle_signals(s, &stop);
+		if (n > 0 && fds[0].revents && !t.ended) {
+			got = drain(o, s, &t, &stop);
+			if (got < 0) {
+				ret = EXIT_FAIL;
+				break;
+			}
+		}
+		/* Nothing more will come: leave the last screen up until q,
+		 * or end the log. */
+		if (t.ended && !tui)
+			stop = true;
+		if (tui) {
+			int ch;
+
+			while ((ch = getch()) != ERR)
+				if (ch == 'q' || ch == 'Q')
+					stop = true;
+			if (!stop)
+				top_draw(&t, status_text(&t));
+		}
+	}
+	if (tui) {
+		endwin();
+		delscreen(screen);
+	}
+	top_free(&t);
+	return ret;
+}
+
+static void help(poptContext ctx)
+{
+	poptPrintHelp(ctx, stdout, 0);
+	fputs("\nMonitors one process (--pid, or a COMMAND after '--' that "
+	      "damonctl runs)\nand redraws at every aggregation: a heatmap strip "
+	      "of the latest aggregations,\nthe working set size, the hottest "
+	      "regions and the session's own overhead.\nq or Ctrl-C quits.  "
+	      "--batch prints plain text instead, one block per\naggregation, "
+	      "for logs.  Nothing is recorded: use 'damonctl start' for that.\n",
+	      stdout);
+}
+
+int cmd_top(int argc, const char **argv)
+{
+	struct top_options o = {
+		.attrs = {
+			.size = sizeof(struct damon_attrs),
+			.flags = DAMON_ATTR_TLB_FLUSH,
+			.sample_us = 5000, .aggr_us = 100000,
+			.update_us = 1000000, .min_nr_regions = 10,
+			.max_nr_regions = 1000, .queue_depth = 16,
+		},
+	};
+	struct poptOption options[] = {
+		{ "pid", 'p', POPT_ARG_STRING, NULL, OPT_PID,
+		  "the process to monitor", "PID" },
+		{ "batch", 'b', POPT_ARG_NONE, &o.batch, 0,
+		  "plain text, one block per aggregation, for logs", NULL },
+		{ "iterations", 'n', POPT_ARG_STRING, NULL, OPT_ITERATIONS,
+		  "stop after N aggregations", "N" },
+		{ "sample", 0, POPT_ARG_STRING, NULL, OPT_SAMPLE,
+		  "sampling interval (default 5ms)", "DURATION" },
+		{ "aggr", 0, POPT_ARG_STRING, NULL, OPT_AGGR,
+		  "aggregation interval: one redraw each (default 100ms)",
+		  "DURATION" },
+		{ "update", 0, POPT_ARG_STRING, NULL, OPT_UPDATE,
+		  "how often the mappings are re-read (default 1s)", "DURATION" },
+		{ "no-tlb-flush", 0, POPT_ARG_NONE, &o.no_tlb_flush, 0,
+		  "do not flush TLBs after sampling (cheaper, may miss accesses)",
+		  NULL },
+		CMDLINE_HELP,
+		POPT_TABLEEND
+	};
+	struct session s = { .dev = { .fd = -1 }, .sig_fd = -1,
+			     .cmd = { .go_fd = -1, .err_fd = -1 } };
+	poptContext ctx;
+	sigset_t old;
+	int rc, ret = 0;
+
+	ctx = cmdline_context(argc, argv, options,
+			      "[OPTION...] {--pid PID | [--] COMMAND [ARG...]}",
+			      POPT_CONTEXT_POSIXMEHARDER);
+	if (!ctx)
+		return EXIT_FAIL;
+	while ((rc = poptGetNextOpt(ctx)) > 0 && !ret) {
+		char *arg = poptGetOptArg(ctx);
+
+		if (rc == 'h') {
+			help(ctx);
+			ret = -1;
+		} else {
+			ret = take_option(&o, rc, arg);
+		}
+		free(arg);
+	}
+	if (ret < 0) {
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (ret)
+		goto out;
+	if (rc < -1) {
+		ret = cmdline_bad_option(ctx, rc);
+		goto out;
+	}
+	o.command = poptGetArgs(ctx);
+	if (o.command && o.pid) {
+		ret = cmdline_usage("give either --pid or a COMMAND, not both");
+		goto out;
+	}
+	if (!o.command && !o.pid) {
+		ret = cmdline_usage("nothing to monitor: give --pid PID or a "
+				    "COMMAND (after --)");
+		goto out;
+	}
+	if (!o.batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		ret = cmdline_usage("the live screen needs a terminal: use --batch "
+				    "for plain text");
+		goto out;
+	}
+	if (o.no_tlb_flush)
+		o.attrs.flags &= ~DAMON_ATTR_TLB_FLUSH;
+	sigprocmask(SIG_SETMASK, NULL, &old);
+	ret = setup_signals(&old, &s.sig_fd);
+	if (!ret)
+		ret = open_session(&o, &s, &old);
+	if (!ret)
+		ret = run(&o, &s);
+	close_session(&s);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+out:
+	poptFreeContext(ctx);
+	return ret;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damonctl report --view recency: how long the target's memory has been
+ * idle, at the last snapshot of the window.  A region that no sample found
+ * accessed has been idle for its age times the aggregation interval (the
+ * age counts the intervals its access rate stayed about the same); a
+ * region accessed in the snapshot is not idle.  Percentiles and the
+ * histogram weigh regions by their size.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "damonctl.h"
+#include "output.h"
+#include "units.h"
+#include "view.h"
+
+#define BAR_WIDTH	30
+#define MAX_BUCKETS	40
+
+static const int percentiles[] = { 0, 25, 50, 75, 90, 100 };
+
+struct idle {
+	uint64_t us;		/* 0: accessed in the snapshot */
+	uint64_t bytes;
+	bool accessed;
+};
+
+static int by_idle(const void *a, const void *b)
+{
+	const struct idle *x = a, *y = b;
+
+	if (x->accessed != y->accessed)
+		return x->accessed ? -1 : 1;
+	return x->us < y->us ? -1 : x->us > y->us;
+}
+
+enum { C_KIND, C_PERCENTILE, C_IDLE, C_FROM, C_TO, C_SIZE, C_SHARE, C_BAR };
+
+static const struct view_col cols[] = {
+	[C_KIND] = { "KIND", "kind", 0, SCOLS_JSON_STRING },
+	[C_PERCENTILE] = { "PERCENTILE", "percentile", SCOLS_FL_RIGHT,
+			   SCOLS_JSON_NUMBER },
+	[C_IDLE] = { "IDLE", "idle_ns", SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[C_FROM] = { "IDLE", "idle_min_ns", SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[C_TO] = { "TO", "idle_max_ns", SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[C_SIZE] = { "SIZE", "size", SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[C_SHARE] = { "SHARE", "percent", SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+	[C_BAR] = { "", "bar", 0, SCOLS_JSON_STRING },
+};
+
+struct out {
+	struct libscols_table *tb;
+	int pos[sizeof(cols) / sizeof(cols[0])];	/* -1: not shown */
+};
+
+static int out_init(struct out *t, const struct view_opts *o, const int *ids,
+		    size_t n)
+{
+	static const int all[] = { C_KIND, C_PERCENTILE, C_IDLE, C_FROM, C_TO,
+				   C_SIZE, C_SHARE };
+	struct view_col c[sizeof(cols) / sizeof(cols[0])];
+	size_t i;
+
+	if (o->json) {
+		ids = all;
+		n = sizeof(all) / sizeof(all[0]);
+	}
+	memset(t->pos, -1, sizeof(t->pos));
+	for (i = 0; i < n; i++) {
+		c[i] = cols[ids[i]];
+		t->pos[ids[i]] = (int)i;
+	}
+	t->tb = view_table("recency", o, c, n);
+	return t->tb ? 0 : -1;
+}
+
+static void set(const struct out *t, struct libscols_line *ln, int id,
+		const char *text)
+{
+	if (t->pos[id] >= 0)
+		scols_line_set_data(ln, (size_t)t->pos[id], text);
+}
+
+static void idle_text(const struct view_opts *o, char *buf, uint64_t us)
+{
+	view_time(o, buf, us * 1000);
+}
+
+/* Size-weighted: the idle time that p% of the bytes do not exceed. */
+static uint64_t percentile(const struct idle *v, size_t n, uint64_t total,
+			   int p)
+{
+	uint64_t want = (uint64_t)((double)total * p / 100.0), sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sum += v[i].bytes;
+		if (sum > want || (p < 100 && sum == want && want))
+			return v[i].us;
+	}
+	return n ? v[n - 1].us : 0;
+}
+
+static void add_percentiles(const struct out *t, const struct view_opts *o,
+			    const struct idle *v, size_t n, uint64_t total)
+{
+	char buf[UNITS_BUFSZ];
+	size_t i;
+
+	for (i = 0; i < sizeof(percentiles) / sizeof(percentiles[0]); i++) {
+		struct libscols_line *ln = scols_table_new_line(t->tb, NULL);
+
+		if (!ln)
+			return;
+		set(t, ln, C_KIND, "percentile");
+		snprintf(buf, sizeof(buf), "%d", percentiles[i]);
+		set(t, ln, C_PERCENTILE, buf);
+		idle_text(o, buf, percentile(v, n, total, percentiles[i]));
+		set(t, ln, C_IDLE, buf);
+	}
+}
+
+/*
+ * Buckets double from one aggregation interval, after one for the memory
+ * accessed in the snapshot: [0, aggr) idle, [aggr, 2 aggr), [2 aggr, ...
+ */
+static void add_histogram(const struct out *t, const struct view_opts *o,
+			  const struct idle *v, size_t n, uint64_t total,
+			  uint64_t aggr_us)
+{
+	uint64_t bytes[MAX_BUCKETS + 1] = { 0 }, max = 0;
+	size_t i, nb = 1, b;
+	char buf[UNITS_BUFSZ], bar[BAR_WIDTH + 1];
+
+	if (!aggr_us)
+		aggr_us = 1;
+	for (i = 0; i < n; i++) {
+		if (v[i].accessed) {
+			b = 0;
+		} else {
+			uint64_t q = v[i].us / aggr_us;
+
+			for (b = 1; q && b < MAX_BUCKETS; b++)
+				q >>= 1;
+		}
+		bytes[b] += v[i].bytes;
+		if (b + 1 > nb)
+			nb = b + 1;
+	}
+	for (b = 0; b < nb; b++)
+		if (bytes[b] > max)
+			max = bytes[b];
+	for (b = 0; b < nb; b++) {
+		struct libscols_line *ln = scols_table_new_line(t->tb, NULL);
+		size_t len = max ? (size_t)((double)bytes[b] / (double)max *
+					    BAR_WIDTH + 0.5) : 0;
+
+		if (!ln)
+			return;
+		set(t, ln, C_KIND, b ? "idle" : "accessed");
+		if (b) {
+			idle_text(o, buf, b == 1 ? 0 : aggr_us << (b - 2));
+			set(t, ln, C_FROM, buf);
+			idle_text(o, buf, aggr_us << (b - 1));
+			set(t, ln, C_TO, buf);
+		} else if (!o->json) {
+			set(t, ln, C_FROM, "accessed");
+		}
+		set(t, ln, C_SIZE, view_size(o, buf, bytes[b]));
+		format_percent(buf, total ? 100.0 * (double)bytes[b] /
+			       (double)total : 0);
+		if (!o->json)
+			strcat(buf, "%");
+		set(t, ln, C_SHARE, buf);
+		memset(bar, '#', len);
+		bar[len] = '\0';
+		set(t, ln, C_BAR, bar);
+	}
+}
+
+int view_recency(const struct view_data *d, const struct view_opts *o)
+{
+	static const int pct_ids[] = { C_PERCENTILE, C_IDLE };
+	static const int hist_ids[] = { C_FROM, C_TO, C_SIZE, C_SHARE, C_BAR };
+	const struct view_snap *s = &d->snaps[d->nr_snaps - 1];
+	struct idle *v = calloc(s->n ? s->n : 1, sizeof(*v));
+	struct out t = { 0 }, h = { 0 };
+	char who[64], a[UNITS_BUFSZ], b[UNITS_BUFSZ];
+	uint64_t total = 0;
+	size_t i;
+	int ret;
+
+	if (!v || out_init(&t, o, pct_ids, 2)) {
+		free(v);
+		errmsg("out of memory");
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < s->n; i++) {
+		const struct view_region *r = &d->regions[s->first + i];
+
+		v[i].accessed = r->nr_accesses > 0;
+		v[i].us = v[i].accessed ? 0 : (uint64_t)r->age * s->aggr_us;
+		v[i].bytes = r->end - r->start;
+		total += v[i].bytes;
+	}
+	qsort(v, s->n, sizeof(*v), by_idle);
+	if (!o->json) {
+		view_target_name(d, who, sizeof(who));
+		printf("idle time of %s at %s (snapshot #%" PRIu64 "), %s "
+		       "monitored, weighted by size:\n", who,
+		       format_duration_ns(a, s->t_end), s->seq,
+		       format_size(b, total));
+	}
+	add_percentiles(&t, o, v, s->n, total);
+	if (o->json) {
+		add_histogram(&t, o, v, s->n, total, s->aggr_us);
+		ret = view_print_table(t.tb);
+	} else {
+		ret = view_print_table(t.tb);
+		putchar('\n');
+		if (!ret && !out_init(&h, o, hist_ids, 5)) {
+			add_histogram(&h, o, v, s->n, total, s->aggr_us);
+			ret = view_print_table(h.tb);
+		}
+	}
+	free(v);
+	return ret;
+}
