@@ -180,31 +180,6 @@ static uint64_t clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int setup_signals(sigset_t *old, int *sig_fd)
-{
-	sigset_t handled, blocked;
-
-	sigemptyset(&handled);
-	sigaddset(&handled, SIGINT);
-	sigaddset(&handled, SIGTERM);
-	sigaddset(&handled, SIGHUP);
-	sigaddset(&handled, SIGCHLD);
-	/* Blocked, not ignored: an ignored SIGPIPE would survive exec into
-	 * the COMMAND.  Writes then fail with EPIPE instead. */
-	blocked = handled;
-	sigaddset(&blocked, SIGPIPE);
-	if (sigprocmask(SIG_BLOCK, &blocked, old)) {
-		errmsg("cannot block signals: %s", strerror(errno));
-		return EXIT_FAIL;
-	}
-	*sig_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (*sig_fd < 0) {
-		errmsg("cannot create a signalfd: %s", strerror(errno));
-		return EXIT_FAIL;
-	}
-	return 0;
-}
-
 /*
  * Everything up to the point where monitoring runs; on failure the file
  * and the COMMAND's waiting child are cleaned up by the caller.
@@ -298,7 +273,7 @@ static int record(struct start_options *o)
 	rec.out_fd = out.fd;
 	rec.out_path = out.path;
 	rec.duration_ns = o->duration_ns;
-	ret = setup_signals(&old, &rec.sig_fd);
+	ret = launch_block_signals(&old, &rec.sig_fd);
 	if (!ret)
 		ret = open_session(o, &rec, &cmd, &old);
 	if (!ret)

@@ -102,29 +102,6 @@ struct session {
 	size_t cap;
 };
 
-static int setup_signals(sigset_t *old, int *sig_fd)
-{
-	sigset_t handled, blocked;
-
-	sigemptyset(&handled);
-	sigaddset(&handled, SIGINT);
-	sigaddset(&handled, SIGTERM);
-	sigaddset(&handled, SIGHUP);
-	sigaddset(&handled, SIGCHLD);
-	blocked = handled;
-	sigaddset(&blocked, SIGPIPE);
-	if (sigprocmask(SIG_BLOCK, &blocked, old)) {
-		errmsg("cannot block signals: %s", strerror(errno));
-		return EXIT_FAIL;
-	}
-	*sig_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (*sig_fd < 0) {
-		errmsg("cannot create a signalfd: %s", strerror(errno));
-		return EXIT_FAIL;
-	}
-	return 0;
-}
-
 static int open_session(struct top_options *o, struct session *s,
 			const sigset_t *old)
 {
@@ -446,7 +423,7 @@ int cmd_top(int argc, const char **argv)
 	if (o.no_tlb_flush)
 		o.attrs.flags &= ~DAMON_ATTR_TLB_FLUSH;
 	sigprocmask(SIG_SETMASK, NULL, &old);
-	ret = setup_signals(&old, &s.sig_fd);
+	ret = launch_block_signals(&old, &s.sig_fd);
 	if (!ret)
 		ret = open_session(&o, &s, &old);
 	if (!ret)

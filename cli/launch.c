@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,4 +122,33 @@ void launch_abandon(struct launch *l)
 	if (l->pid > 0)
 		waitpid(l->pid, NULL, 0);
 	l->pid = 0;
+}
+
+/*
+ * Stop signals and SIGCHLD arrive on a signalfd, so the poll loop of a
+ * command that runs a COMMAND sees them in order with the device.
+ */
+int launch_block_signals(sigset_t *old, int *sig_fd)
+{
+	sigset_t handled, blocked;
+
+	sigemptyset(&handled);
+	sigaddset(&handled, SIGINT);
+	sigaddset(&handled, SIGTERM);
+	sigaddset(&handled, SIGHUP);
+	sigaddset(&handled, SIGCHLD);
+	/* Blocked, not ignored: an ignored SIGPIPE would survive exec into
+	 * the COMMAND.  Writes then fail with EPIPE instead. */
+	blocked = handled;
+	sigaddset(&blocked, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &blocked, old)) {
+		errmsg("cannot block signals: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	*sig_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (*sig_fd < 0) {
+		errmsg("cannot create a signalfd: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	return 0;
 }

@@ -23,5 +23,6 @@ int launch_prepare(struct launch *l, const char *const *argv,
 int launch_go(struct launch *l, const char *name);
 /* Before launch_go: the child exits without running anything. */
 void launch_abandon(struct launch *l);
+int launch_block_signals(sigset_t *old, int *sig_fd);
 
 #endif
