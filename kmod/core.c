@@ -82,6 +82,44 @@ size_t dmon_snapshot_size(const struct dmon_attrs *a, u32 nr_targets)
 		sizeof(struct damon_snapshot_region));
 }
 
+/*
+ * An upper bound of what kvmalloc(@size) takes: slab objects and
+ * kmalloc_large() blocks are powers of two; above KMALLOC_MAX_SIZE it is
+ * vmalloc, which may map large areas with 2 MiB pages.
+ */
+static u64 dmon_kvmalloc_bytes(u64 size)
+{
+	if (size <= KMALLOC_MAX_SIZE)
+		return roundup_pow_of_two(max_t(u64, size, 8));
+	return round_up(size, PMD_SIZE);
+}
+
+/**
+ * dmon_session_bytes() - kernel memory one configuration of a session takes
+ * @a:		the attributes
+ * @nr_targets:	number of targets
+ *
+ * Counts what the allocator hands out for the queue slots, the regions
+ * arrays, the target list and the session itself, not what was asked for:
+ * the rounding is up to a third of it.  The kdamond's stack is not
+ * counted.
+ *
+ * Return: bytes, the figure checked against DMON_MAX_SESSION_MEMORY.
+ */
+u64 dmon_session_bytes(const struct dmon_attrs *a, u32 nr_targets)
+{
+	u64 slot = dmon_kvmalloc_bytes(dmon_snapshot_size(a, nr_targets));
+	u64 regions = dmon_kvmalloc_bytes((u64)dmon_regions_cap(a) *
+					  sizeof(struct dmon_region));
+
+	return dmon_kvmalloc_bytes(sizeof(struct dmon_session)) +
+	       dmon_kvmalloc_bytes((u64)a->queue_depth * sizeof(void *)) +
+	       a->queue_depth * slot +
+	       dmon_kvmalloc_bytes((u64)nr_targets *
+				   sizeof(struct dmon_target)) +
+	       nr_targets * regions;
+}
+
 /**
  * dmon_may_monitor() - may a session monitor @task?
  * @file:	the session's file: its opener's credentials decide
@@ -168,6 +206,26 @@ static void **dmon_alloc_slots(u32 depth, size_t size)
 		}
 	}
 	return slots;
+}
+
+/*
+ * Free the slots of an ended run before allocating the next run's, so that
+ * the two never exist together; readers see an ended, empty queue.
+ */
+static void dmon_drop_queue(struct dmon_queue *q)
+{
+	void **old;
+	u32 old_depth;
+
+	mutex_lock(&q->lock);
+	old = q->slots;
+	old_depth = q->depth;
+	q->slots = NULL;
+	q->depth = 0;
+	q->head = 0;
+	q->count = 0;
+	mutex_unlock(&q->lock);
+	dmon_free_slots(old, old_depth);
 }
 
 /* Give the queue fresh, empty slots; readers may be looking at it. */
@@ -400,9 +458,10 @@ static void dmon_apply_pending(struct dmon_session *s)
 
 			if (ot->pid != nt->pid)
 				continue;
-			if (ot->regions.nr > p->attrs.max_nr_regions)
-				dmon_merge_regions(&ot->regions, 0, 0,
-						   p->attrs.max_nr_regions);
+			dmon_bound_regions(&ot->regions, 0,
+					   dmon_merge_sz_limit(&ot->regions,
+							       p->attrs.min_nr_regions),
+					   p->attrs.max_nr_regions);
 			memcpy(nt->regions.r, ot->regions.r,
 			       ot->regions.nr * sizeof(*ot->regions.r));
 			nt->regions.nr = ot->regions.nr;
@@ -846,6 +905,7 @@ int dmon_start(struct dmon_session *s)
 		return -EINVAL;
 	dmon_stop(s);		/* reap a thread that ended by itself */
 
+	dmon_drop_queue(&s->queue);
 	err = dmon_alloc_regions(s->targets, s->nr_targets, cap);
 	if (err)
 		return err;

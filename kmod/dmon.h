@@ -136,6 +136,7 @@ void dmon_session_free(struct dmon_session *s);
 void dmon_default_attrs(struct dmon_attrs *a);
 u32 dmon_regions_cap(const struct dmon_attrs *a);
 size_t dmon_snapshot_size(const struct dmon_attrs *a, u32 nr_targets);
+u64 dmon_session_bytes(const struct dmon_attrs *a, u32 nr_targets);
 int dmon_reconfigure(struct dmon_session *s, const struct dmon_attrs *attrs,
 		     struct dmon_target *targets, u32 nr);
 void dmon_config(struct dmon_session *s, struct dmon_attrs *attrs, u32 *nr);

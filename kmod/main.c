@@ -125,15 +125,21 @@ static int dmon_check_range(struct dmon_err *e, u32 field, u64 val, u64 min,
 	return 0;
 }
 
-static int dmon_check_memory(struct dmon_err *e, u32 field,
-			     const struct dmon_attrs *a, u32 nr_targets)
+/*
+ * While running, a new configuration is allocated next to the one in force
+ * and replaces it at the next aggregation boundary: both must fit.
+ */
+static int dmon_check_memory(struct dmon_session *s, struct dmon_err *e,
+			     u32 field, const struct dmon_attrs *a,
+			     u32 nr_targets)
 {
-	u64 bytes = (u64)a->queue_depth *
-		    dmon_snapshot_size(a, nr_targets ?: 1);
+	u64 in_force = dmon_running(s) ?
+		dmon_session_bytes(&s->attrs, s->nr_targets) : 0;
+	u64 room = DMON_MAX_SESSION_MEMORY -
+		   min(in_force, DMON_MAX_SESSION_MEMORY);
 
-	if (bytes > DMON_MAX_SESSION_MEMORY)
-		return dmon_fail(e, field, DAMON_ERR_TOO_MUCH_MEMORY,
-				 DMON_MAX_SESSION_MEMORY, 0);
+	if (dmon_session_bytes(a, nr_targets ?: 1) > room)
+		return dmon_fail(e, field, DAMON_ERR_TOO_MUCH_MEMORY, room, 0);
 	return 0;
 }
 
@@ -165,7 +171,8 @@ static int dmon_check_tuning(const struct damon_attrs *in,
 }
 
 /* Validate user attributes into @a; on error @e names the field. */
-static int dmon_check_attrs(const struct damon_attrs *in, struct dmon_attrs *a,
+static int dmon_check_attrs(struct dmon_session *s,
+			    const struct damon_attrs *in, struct dmon_attrs *a,
 			    u32 nr_targets, struct dmon_err *e)
 {
 	struct dmon_attrs def;
@@ -208,7 +215,7 @@ static int dmon_check_attrs(const struct damon_attrs *in, struct dmon_attrs *a,
 				       a->queue_depth, DMON_MIN_QUEUE_DEPTH, 0,
 				       DMON_MAX_QUEUE_DEPTH);
 	if (!err)
-		err = dmon_check_memory(e, DAMON_FIELD_QUEUE_DEPTH, a,
+		err = dmon_check_memory(s, e, DAMON_FIELD_QUEUE_DEPTH, a,
 					nr_targets);
 	if (!err)
 		err = dmon_check_tuning(in, a, e);
@@ -228,7 +235,7 @@ static long dmon_set_attrs(struct dmon_session *s, void __user *uarg)
 		return usize;
 	mutex_lock(&s->lock);
 	dmon_config(s, &cur, &nr_targets);
-	err = dmon_check_attrs(&in, &a, nr_targets, &e);
+	err = dmon_check_attrs(s, &in, &a, nr_targets, &e);
 	if (!err)
 		err = dmon_reconfigure(s, &a, NULL, 0);
 	mutex_unlock(&s->lock);
@@ -303,7 +310,8 @@ static int dmon_check_targets(struct dmon_session *s,
 	if (in->nr_pids > DMON_MAX_TARGETS)
 		return dmon_fail(e, DAMON_FIELD_NR_PIDS, DAMON_ERR_TOO_LARGE,
 				 DMON_MAX_TARGETS, 0);
-	err = dmon_check_memory(e, DAMON_FIELD_NR_PIDS, attrs, in->nr_pids);
+	err = dmon_check_memory(s, e, DAMON_FIELD_NR_PIDS, attrs,
+				in->nr_pids);
 	if (err)
 		return err;
 	pids = memdup_user(u64_to_user_ptr(in->pids),

@@ -462,21 +462,27 @@ static void dmon_merge_two(struct dmon_region *l, const struct dmon_region *r)
  * nr_accesses differ by at most @threshold and, unless @sz_limit is 0, the
  * merged region would not be bigger than @sz_limit bytes.
  */
+/*
+ * One left-to-right merging pass; it stops merging once only @floor
+ * regions are left (0: no floor), so that a bound is met without
+ * collapsing the regions far below it.
+ */
 static void dmon_merge_pass(struct dmon_regions *rs, u32 threshold,
-			    u64 sz_limit)
+			    u64 sz_limit, u32 floor)
 {
 	struct dmon_region *prev, *r;
-	u32 i, w = 0;
+	u32 i, w = 0, left = rs->nr;
 
 	for (i = 0; i < rs->nr; i++) {
 		r = &rs->r[i];
-		if (w) {
+		if (w && left > floor) {
 			prev = &rs->r[w - 1];
 			if (prev->end == r->start &&
 			    dmon_u32_diff(prev->nr_accesses, r->nr_accesses) <=
 			    threshold &&
 			    (!sz_limit || r->end - prev->start <= sz_limit)) {
 				dmon_merge_two(prev, r);
+				left--;
 				continue;
 			}
 		}
@@ -505,24 +511,44 @@ static void dmon_merge_pass(struct dmon_regions *rs, u32 threshold,
  * nr_accesses, last_nr_accesses and age are the size-weighted averages,
  * rounded down, so they stay between those of the parts.
  *
- * If more than @max_nr_regions regions remain, merging is repeated (without
- * updating ages again) with a threshold doubling each time (0 becomes 1)
+ * If more than @max_nr_regions regions remain, dmon_bound_regions()
+ * repeats merging (without updating ages again) with a threshold doubling each time (0 becomes 1)
  * up to the highest nr_accesses of the regions, at which every contiguous
- * pair qualifies.  If that is still not enough, a last pass ignores @sz_limit,
- * which leaves one region per run of contiguous regions.  So afterwards
+ * pair qualifies; then with @sz_limit doubling each time, and at last
+ * without it.  These further passes stop as soon as @max_nr_regions
+ * regions are left, so the bound is met exactly rather than by collapsing
+ * (with min == max, or after lowering max online, a pass without a size
+ * limit would otherwise leave one region per run).  So afterwards
  * @rs->nr <= @max_nr_regions whenever @max_nr_regions is at least the
- * number of such runs, which is at most the number of ranges given to
- * dmon_init_regions() or dmon_apply_ranges().  Regions that are not
- * contiguous are never merged, so with more runs than @max_nr_regions the
- * bound is not met.
+ * number of runs of contiguous regions, which is at most the number of
+ * ranges given to dmon_init_regions() or dmon_apply_ranges().  Regions that
+ * are not contiguous are never merged, so with more runs than
+ * @max_nr_regions the bound is not met.
  */
 void dmon_merge_regions(struct dmon_regions *rs, u32 threshold, u64 sz_limit,
 			u32 max_nr_regions)
 {
+	dmon_update_ages(rs, threshold);
+	dmon_merge_pass(rs, threshold, sz_limit, 0);
+	dmon_bound_regions(rs, threshold, sz_limit, max_nr_regions);
+}
+
+/**
+ * dmon_bound_regions() - Merge regions until at most @max_nr_regions are left
+ * @rs:			the regions
+ * @threshold:		the nr_accesses difference to start from
+ * @sz_limit:		the size limit in bytes to start from, or 0 for none
+ * @max_nr_regions:	the most regions to leave, or 0 for no bound
+ *
+ * The further passes of dmon_merge_regions(), also used alone when the
+ * bound is lowered online: ages are left as they are, and merging stops as
+ * soon as @max_nr_regions regions are left.
+ */
+void dmon_bound_regions(struct dmon_regions *rs, u32 threshold, u64 sz_limit,
+			u32 max_nr_regions)
+{
 	u32 ceiling = 0, i;
 
-	dmon_update_ages(rs, threshold);
-	dmon_merge_pass(rs, threshold, sz_limit);
 	if (!max_nr_regions || rs->nr <= max_nr_regions)
 		return;
 
@@ -535,10 +561,15 @@ void dmon_merge_regions(struct dmon_regions *rs, u32 threshold, u64 sz_limit,
 			threshold = threshold ? threshold * 2 : 1;
 		else
 			threshold = ceiling;
-		dmon_merge_pass(rs, threshold, sz_limit);
+		dmon_merge_pass(rs, threshold, sz_limit, max_nr_regions);
+	}
+	/* Small pieces first: the size limit relaxes step by step. */
+	while (rs->nr > max_nr_regions && sz_limit) {
+		sz_limit = sz_limit < (u64)1 << 63 ? sz_limit * 2 : 0;
+		dmon_merge_pass(rs, ceiling, sz_limit, max_nr_regions);
 	}
 	if (rs->nr > max_nr_regions)
-		dmon_merge_pass(rs, ceiling, 0);
+		dmon_merge_pass(rs, ceiling, 0, max_nr_regions);
 }
 
 /*

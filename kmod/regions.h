@@ -117,6 +117,8 @@ u64 dmon_regions_size(const struct dmon_regions *rs);
 u64 dmon_merge_sz_limit(const struct dmon_regions *rs, u32 min_nr_regions);
 void dmon_merge_regions(struct dmon_regions *rs, u32 threshold, u64 sz_limit,
 			u32 max_nr_regions);
+void dmon_bound_regions(struct dmon_regions *rs, u32 threshold, u64 sz_limit,
+			u32 max_nr_regions);
 void dmon_split_regions(struct dmon_regions *rs, u32 max_nr_regions,
 			u32 nr_subregions);
 

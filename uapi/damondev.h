@@ -69,7 +69,10 @@
  *			session's current attributes and targets (with
  *			max_targets targets if none are set yet); a buffer
  *			of this size never gets EINVAL from read()
- * @max_session_memory:	out: bound on the queue memory of one session
+ * @max_session_memory:	out: bound on the kernel memory of one session:
+ *			queue slots, regions and targets, counted as the
+ *			allocator serves them (rounded up); while running, a
+ *			new configuration must fit next to the one in force
  */
 struct damon_handshake {
 	__u32 size;
@@ -212,7 +215,7 @@ enum damon_err {
 	DAMON_ERR_DUPLICATE,		/* pid listed twice */
 	DAMON_ERR_NO_SUCH_PROCESS,	/* ESRCH */
 	DAMON_ERR_NOT_PERMITTED,	/* EPERM */
-	DAMON_ERR_TOO_MUCH_MEMORY,	/* queue would exceed max_session_memory */
+	DAMON_ERR_TOO_MUCH_MEMORY,	/* over max_session_memory; err_limit: room */
 	DAMON_ERR_BAD_ADDRESS,		/* EFAULT reading @pids */
 	DAMON_ERR_NO_MM,		/* a kernel thread or an exiting process */
 };

@@ -724,12 +724,34 @@ static int cmd_memory(int argc, char **argv)
 		kt_kill(pids[--nr_targets]);
 	}
 	snap_size = kt_max_snapshot(fd);
-	depth = !strcmp(depth_s, "max") ? hs.max_session_memory / snap_size :
-		(unsigned int)atoi(depth_s);
+	if (!strcmp(depth_s, "max")) {
+		/* The deepest queue the module accepts (it counts rounding). */
+		unsigned int lo = 1, hi = hs.max_queue_depth;
+
+		while (lo < hi) {
+			unsigned int mid = lo + (hi - lo + 1) / 2;
+			struct damon_attrs at = {
+				.size = sizeof(at), .sample_us = 10000,
+				.aggr_us = 20000, .min_nr_regions = min_regions,
+				.max_nr_regions = max_r, .queue_depth = mid,
+			};
+
+			if (!ioctl(fd, DAMON_IOC_SET_ATTRS, &at))
+				lo = mid;
+			else if (errno == EINVAL &&
+				 at.err_reason == DAMON_ERR_TOO_MUCH_MEMORY)
+				hi = mid - 1;
+			else
+				KT_FAIL("SET_ATTRS depth %u: %s (field %u reason %u)",
+					mid, strerror(errno), at.err_field,
+					at.err_reason);
+		}
+		depth = lo;
+	} else {
+		depth = (unsigned int)atoi(depth_s);
+	}
 	if (depth > hs.max_queue_depth)
 		depth = hs.max_queue_depth;
-	if (depth < 1)
-		KT_FAIL("not even one snapshot of %llu bytes fits", snap_size);
 	close(fd);
 
 	/* Everything this process needs, touched before the first reading. */

@@ -5,7 +5,8 @@
  * areas of distinct access frequency under bounds 20..100, one with 15
  * areas under 3..10, and that one changed online to 3..7 (marked by a
  * new aggregation interval, so the snapshots made under the new bounds are
- * known exactly).
+ * known exactly); and min == max online, which must pin the count near
+ * the bound rather than collapse it.
  */
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -73,6 +74,42 @@ int main(void)
 	}
 	KT_ASSERT(n7 >= 35);
 	kt_pass("changed online to 3..7: %u snapshots under the new bounds, %u..%u regions",
+		n7, lo7, hi7);
+
+	/*
+	 * min == max pins the count, from the start (the initial split may
+	 * give a few more than max) and when set online: merging stops at
+	 * the bound instead of collapsing the regions, which a last pass
+	 * without the size limit did.
+	 */
+	close(fd10);
+	fd10 = kt_open();
+	kt_set_attrs(fd10, 5000, 50000, 60, 60, 64, DAMON_ATTR_TLB_FLUSH);
+	kt_set_targets(fd10, &p10, 1);
+	KT_SYS(ioctl(fd10, DAMON_IOC_START));
+	for (i = 0, lo7 = 1000, hi7 = 0; i < 40; i++) {
+		s = kt_read_one(fd10, buf, len);
+		if (kt_first_target(s)->nr_regions < lo7)
+			lo7 = kt_first_target(s)->nr_regions;
+		if (kt_first_target(s)->nr_regions > hi7)
+			hi7 = kt_first_target(s)->nr_regions;
+		check_bounds(s, 60 / 2, 60, "started at 60..60");
+	}
+	kt_pass("started at 60..60: %u..%u regions in 40 snapshots", lo7, hi7);
+	kt_set_attrs(fd15, 5000, 70000, 5, 5, 64, DAMON_ATTR_TLB_FLUSH);
+	for (i = 0, n7 = 0, lo7 = 1000, hi7 = 0; i < 40; i++) {
+		s = kt_read_one(fd15, buf, len);
+		if (s->aggr_us != 70000)
+			continue;
+		n7++;
+		if (kt_first_target(s)->nr_regions < lo7)
+			lo7 = kt_first_target(s)->nr_regions;
+		if (kt_first_target(s)->nr_regions > hi7)
+			hi7 = kt_first_target(s)->nr_regions;
+		check_bounds(s, 5, 5, "changed online to 5..5");
+	}
+	KT_ASSERT(n7 >= 35);
+	kt_pass("changed online to 5..5: %u snapshots, %u..%u regions",
 		n7, lo7, hi7);
 	kt_kill(p10);
 	kt_kill(p15);
