@@ -2,7 +2,8 @@
 /*
  * The recorder loop.  Every read() batch goes to the file with write()
  * at once: nothing waits in the process, so killing the recorder loses
- * only what the module still had queued.
+ * only what the module still had queued and the batch being written
+ * (which may be left in the file in part: readers stop before it).
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -18,6 +18,23 @@
  *   FAKEDEV_NO_TLB_FLUSH=1  the handshake lacks DAMON_FEAT_TLB_FLUSH
  *   FAKEDEV_TINY_BUFFER=1   max_snapshot_size is too small, so read()
  *                           fails with EINVAL until the reader grows
+ *
+ * For the durability tests, which kill the recorder at random moments:
+ *   FAKEDEV_SEED=N          seeds the random choices below (default 1)
+ *   FAKEDEV_BATCH=N         read() hands out a random 1 to N of the queued
+ *                           snapshots, not as many as fit
+ *   FAKEDEV_LOG=FILE        each read() that hands out snapshots appends
+ *                           "read FIRST COUNT" (sequence numbers) to FILE
+ *                           just before it returns
+ *   FAKEDEV_SLOW_FILE=PATH  write()s to the file opened by that path go
+ *                           out in pieces: each call sleeps
+ *                           FAKEDEV_WRITE_DELAY_US (default 300), writes a
+ *                           random 1 to FAKEDEV_WRITE_CHUNK bytes (default
+ *                           64) and returns that short count, as a write
+ *                           cut short by the kernel does; so a kill lands
+ *                           inside a record often, not only between them
+ *   FAKEDEV_SLOW_AFTER_STOP=1  only once the session is told to stop: the
+ *                           end record is written slowly, not the rest
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -27,6 +44,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -50,6 +68,10 @@ static int32_t pids[MAX_PIDS];
 static uint32_t nr_pids;
 static uint64_t produced, queued, next_seq, limit;
 static uint32_t state = DAMON_STATE_IDLE, end_reason;
+/* The durability knobs: the slow file's fd, and the log's. */
+static int slow_fd = -1, log_fd = -1;
+static uint64_t read_rng, write_rng;
+static bool stop_requested;
 
 static uint64_t now_ns(void)
 {
@@ -160,22 +182,75 @@ static void build_snapshot(unsigned char *p, uint64_t seq)
 }
 
 static ssize_t (*real_read)(int, void *, size_t);
+static ssize_t (*real_write)(int, const void *, size_t);
 static int (*real_close)(int);
 static int (*real_open)(const char *, int, ...);
 static int (*real_ioctl)(int, unsigned long, ...);
 
+/* xorshift64*: the same FAKEDEV_SEED, the same choices. */
+static uint64_t next_random(uint64_t *x)
+{
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 0x2545F4914F6CDD1DULL;
+}
+
+/* 1 to max, evenly. */
+static uint64_t random_upto(uint64_t *x, uint64_t max)
+{
+	return max > 1 ? 1 + next_random(x) % max : 1;
+}
+
+static uint64_t env_number(const char *name, uint64_t dflt)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoull(v, NULL, 10) : dflt;
+}
+
 __attribute__((constructor)) static void init(void)
 {
+	uint64_t seed;
+
 	real_read = dlsym(RTLD_NEXT, "read");
+	real_write = dlsym(RTLD_NEXT, "write");
 	real_close = dlsym(RTLD_NEXT, "close");
 	real_open = dlsym(RTLD_NEXT, "open");
 	real_ioctl = dlsym(RTLD_NEXT, "ioctl");
+	/* Two streams, so that the ticker's timing does not change which
+	 * sizes the writes get. */
+	seed = env_number("FAKEDEV_SEED", 1);
+	read_rng = seed * 2 + 1;
+	write_rng = (seed ^ 0x5DEECE66DULL) * 2 + 1;
+	next_random(&read_rng);
+	next_random(&write_rng);
+}
+
+/* "read FIRST COUNT": what the recorder has been handed, for the test to
+ * compare with the file.  One small write(), so a kill leaves whole lines. */
+static void log_read(uint64_t first, size_t count)
+{
+	const char *path = getenv("FAKEDEV_LOG");
+	char line[64];
+	int len;
+
+	if (!path)
+		return;
+	if (log_fd < 0)
+		log_fd = real_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+				   0600);
+	len = snprintf(line, sizeof(line), "read %llu %zu\n",
+		       (unsigned long long)first, count);
+	if (log_fd >= 0)
+		(void)!real_write(log_fd, line, (size_t)len);
 }
 
 static ssize_t fake_read(void *buf, size_t len)
 {
-	size_t size = snapshot_size(), n = 0;
+	size_t size = snapshot_size(), n = 0, most;
 	char drain[64];
+	uint64_t first;
 	ssize_t ret;
 
 	pthread_mutex_lock(&lock);
@@ -191,13 +266,20 @@ static ssize_t fake_read(void *buf, size_t len)
 		errno = EINVAL;
 		return -1;
 	}
-	while (queued && len - n * size >= size && n < sizeof(drain)) {
+	most = sizeof(drain);
+	if (getenv("FAKEDEV_BATCH"))
+		most = (size_t)random_upto(&read_rng, env_number("FAKEDEV_BATCH", 1));
+	if (most > sizeof(drain))
+		most = sizeof(drain);
+	first = next_seq;
+	while (queued && len - n * size >= size && n < most) {
 		build_snapshot((unsigned char *)buf + n * size, next_seq++);
 		queued--;
 		n++;
 	}
 	/* One wake-up byte per snapshot handed out keeps poll() honest. */
 	(void)!real_read(fake_fd, drain, n);
+	log_read(first, n);
 	pthread_mutex_unlock(&lock);
 	return (ssize_t)(n * size);
 }
@@ -317,6 +399,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 		ret = start();
 		break;
 	case DAMON_IOC_STOP:
+		stop_requested = true;
 		end_session(DAMON_END_STOPPED);
 		break;
 	case DAMON_IOC_STATUS: {
@@ -350,8 +433,14 @@ int open(const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	if (!fake || strcmp(path, fake))
-		return real_open(path, flags, mode);
+	if (!fake || strcmp(path, fake)) {
+		const char *slow = getenv("FAKEDEV_SLOW_FILE");
+		int fd = real_open(path, flags, mode);
+
+		if (fd >= 0 && slow && !strcmp(path, slow))
+			slow_fd = fd;
+		return fd;
+	}
 	if (fake_fd >= 0)
 		return fail(EBUSY);	/* one session is enough for the tests */
 	/* Until START, the session's fd is /dev/null: never readable. */
@@ -379,8 +468,34 @@ ssize_t read(int fd, void *buf, size_t len)
 	return real_read(fd, buf, len);
 }
 
+/* FAKEDEV_SLOW_FILE: a piece at a time, with a pause before each. */
+static ssize_t slow_write(int fd, const void *buf, size_t len)
+{
+	uint64_t delay_us = env_number("FAKEDEV_WRITE_DELAY_US", 300);
+	size_t piece = (size_t)random_upto(&write_rng,
+					   env_number("FAKEDEV_WRITE_CHUNK", 64));
+	struct timespec ts = {
+		.tv_sec = (time_t)(delay_us / 1000000),
+		.tv_nsec = (long)(delay_us % 1000000) * 1000,
+	};
+
+	if (!len || (getenv("FAKEDEV_SLOW_AFTER_STOP") && !stop_requested))
+		return real_write(fd, buf, len);
+	nanosleep(&ts, NULL);
+	return real_write(fd, buf, piece < len ? piece : len);
+}
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	if (fd >= 0 && fd == slow_fd)
+		return slow_write(fd, buf, len);
+	return real_write(fd, buf, len);
+}
+
 int close(int fd)
 {
+	if (fd >= 0 && fd == slow_fd)
+		slow_fd = -1;
 	if (fd >= 0 && fd == fake_fd) {
 		pthread_mutex_lock(&lock);
 		end_session(DAMON_END_STOPPED);
