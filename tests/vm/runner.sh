@@ -12,12 +12,20 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp DAMON_VM=1 DAMON_MODULE="$MODULE"
 
 # Messages that mean the kernel is unwell, whatever the test said.
-bad_kernel='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN|kmemleak|unreferenced object|list_add corruption|list_del corruption|refcount_t:'
+bad_kernel='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN|kmemleak|unreferenced object|list_add corruption|list_del corruption|refcount_t:|blocked for more than|soft lockup|hard LOCKUP'
 
 echo 1 > /proc/sys/kernel/panic_on_warn
 echo 1 > /proc/sys/kernel/panic_on_oops
 echo 0 > /proc/sys/kernel/hung_task_panic 2>/dev/null
 dmesg -c > /dev/null
+# The debug kernel (tests/debug-kernel) must scan for leaks; what the
+# kernel leaked while booting is not ours: scan once and set it aside.
+debug_kernel=0
+case $(uname -r) in *-damondev-debug) debug_kernel=1 ;; esac
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	echo clear > /sys/kernel/debug/kmemleak
+fi
 
 # Run one step: record_result NAME TIMEOUT COMMAND...
 run_step() {
@@ -78,12 +86,15 @@ final_checks() {
 			echo "kmemleak found leaks:"; cat /sys/kernel/debug/kmemleak
 			fail=1
 		fi
+	elif [ "$debug_kernel" = 1 ]; then
+		echo "the debug kernel has no /sys/kernel/debug/kmemleak"; fail=1
 	else
 		echo "kmemleak not available in this kernel: leak scan skipped"
 	fi
 	return $fail
 }
 
+export debug_kernel
 export -f load_modules final_checks
 
 # After a crash the host boots again and the list resumes after the test
