@@ -38,7 +38,12 @@ static inline bool dmon_pmd_clear_young(pmd_t *pmdp)
 				  (unsigned long *)&pmdp->pmd);
 }
 
-/* __flush_tlb_all() is exported; flush_tlb_mm_range() is not. */
+/*
+ * __flush_tlb_all() is exported; flush_tlb_mm_range() is not, and what a
+ * flush of one mm needs (inc_mm_tlb_gen(), so that CPUs that kept its
+ * entries under a PCID flush when they switch back) is hidden from
+ * modules by #ifndef MODULE in asm/tlbflush.h.  So every CPU is flushed.
+ */
 static inline void dmon_flush_local_tlb(void *unused)
 {
 	__flush_tlb_all();
