@@ -99,7 +99,8 @@ static u64 dmon_kvmalloc_bytes(u64 size)
  * @a:		the attributes
  * @nr_targets:	number of targets
  *
- * Counts what the allocator hands out for the queue slots, the regions
+ * Counts what the allocator hands out for the queue slots (and the
+ * readers' spare), the regions
  * arrays, the target list and the session itself, not what was asked for:
  * the rounding is up to a third of it.  The kdamond's stack is not
  * counted.
@@ -113,8 +114,9 @@ u64 dmon_session_bytes(const struct dmon_attrs *a, u32 nr_targets)
 					  sizeof(struct dmon_region));
 
 	return dmon_kvmalloc_bytes(sizeof(struct dmon_session)) +
-	       dmon_kvmalloc_bytes((u64)a->queue_depth * sizeof(void *)) +
-	       a->queue_depth * slot +
+	       dmon_kvmalloc_bytes((u64)(a->queue_depth + 1) *
+				   sizeof(void *)) +
+	       (a->queue_depth + 1) * slot +
 	       dmon_kvmalloc_bytes((u64)nr_targets *
 				   sizeof(struct dmon_target)) +
 	       nr_targets * regions;
@@ -175,30 +177,35 @@ struct dmon_session *dmon_session_alloc(struct file *file)
 	s->file = file;
 	mutex_init(&s->lock);
 	mutex_init(&s->queue.lock);
+	mutex_init(&s->queue.read_lock);
 	init_waitqueue_head(&s->queue.readers);
 	dmon_default_attrs(&s->attrs);
 	return s;
 }
 
+/*
+ * A queue's slots: @depth for the ring, and slots[@depth], the spare, which
+ * a reader swaps in for the snapshot it copies out (NULL while it does).
+ */
 static void dmon_free_slots(void **slots, u32 depth)
 {
 	u32 i;
 
 	if (!slots)
 		return;
-	for (i = 0; i < depth; i++)
+	for (i = 0; i <= depth; i++)
 		kvfree(slots[i]);
 	kvfree(slots);
 }
 
 static void **dmon_alloc_slots(u32 depth, size_t size)
 {
-	void **slots = kvcalloc(depth, sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	void **slots = kvcalloc(depth + 1, sizeof(*slots), GFP_KERNEL_ACCOUNT);
 	u32 i;
 
 	if (!slots)
 		return NULL;
-	for (i = 0; i < depth; i++) {
+	for (i = 0; i <= depth; i++) {
 		slots[i] = kvmalloc(size, GFP_KERNEL_ACCOUNT);
 		if (!slots[i]) {
 			dmon_free_slots(slots, depth);
@@ -224,6 +231,8 @@ static void dmon_drop_queue(struct dmon_queue *q)
 	q->depth = 0;
 	q->head = 0;
 	q->count = 0;
+	q->gen++;
+	q->run++;
 	mutex_unlock(&q->lock);
 	dmon_free_slots(old, old_depth);
 }
@@ -242,6 +251,8 @@ static int dmon_reset_queue(struct dmon_queue *q, u32 depth, size_t size)
 	q->slots = slots;
 	q->depth = depth;
 	q->slot_size = size;
+	q->gen++;
+	q->run++;
 	q->head = 0;
 	q->count = 0;
 	q->produced = 0;
@@ -431,6 +442,7 @@ static void dmon_move_queue(struct dmon_queue *q, void **slots, u32 depth,
 	old_depth = q->depth;
 	q->slots = slots;
 	q->depth = depth;
+	q->gen++;
 	q->slot_size = size;
 	q->head = 0;
 	q->count = n;
@@ -666,7 +678,15 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 			continue;
 		}
 		alive++;
-		mmap_read_lock(mm);
+		/*
+		 * A writer can hold the lock long (unmapping gigabytes);
+		 * kthread_stop() interrupts this wait, so stop is not held
+		 * up by the target.
+		 */
+		if (down_read_interruptible(&mm->mmap_lock)) {
+			mmput(mm);
+			break;
+		}
 		/* A target's first pass has nothing to check yet. */
 		counted = check && rs->nr;
 		if (update || !rs->nr)
@@ -685,7 +705,7 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 			r->sampling_addr = dmon_random_sampling_addr(r);
 			dmon_mkold(mm, r->sampling_addr);
 		}
-		mmap_read_unlock(mm);
+		up_read(&mm->mmap_lock);
 		mmput(mm);
 		if (counted) {
 			iv->samples_done += rs->nr;
@@ -957,6 +977,79 @@ void dmon_stop(struct dmon_session *s)
 	wake_up_interruptible_poll(&s->queue.readers, EPOLLHUP);
 }
 
+/*
+ * Copy the oldest snapshot to user space if it fits in @room.  The copy is
+ * made without the queue's lock, which the kdamond takes every aggregation:
+ * a reader whose buffer faults slowly (userfaultfd, FUSE) must not hold up
+ * monitoring or stop.  The snapshot's slot is swapped for the spare and
+ * given back, or put back in front if the copy faulted and there is room.
+ * Returns its size, 0 when nothing is queued, -ENOSPC when it does not
+ * fit, or -EFAULT.
+ */
+static ssize_t dmon_copy_one(struct dmon_queue *q, char __user *dst,
+			     size_t room)
+{
+	struct damon_snapshot *hdr;
+	unsigned long left;
+	size_t size;
+	u64 gen, run;
+
+	mutex_lock(&q->lock);
+	if (!q->count) {
+		mutex_unlock(&q->lock);
+		return 0;
+	}
+	hdr = q->slots[q->head];
+	if (hdr->size > room) {
+		mutex_unlock(&q->lock);
+		return -ENOSPC;
+	}
+	q->slots[q->head] = q->slots[q->depth];
+	q->slots[q->depth] = NULL;
+	q->head = (q->head + 1) % q->depth;
+	q->count--;
+	gen = q->gen;
+	run = q->run;
+	mutex_unlock(&q->lock);
+
+	size = hdr->size;
+	left = copy_to_user(dst, hdr, size);
+
+	mutex_lock(&q->lock);
+	if (gen != q->gen) {
+		/*
+		 * The queue was replaced meanwhile, with a spare of its own;
+		 * a lost snapshot counts only if the run goes on.
+		 */
+		if (left && run == q->run) {
+			q->carry += hdr->dropped + 1;
+			q->dropped++;
+		}
+		mutex_unlock(&q->lock);
+		kvfree(hdr);
+		return left ? -EFAULT : size;
+	}
+	if (left && q->count < q->depth) {
+		q->head = (q->head + q->depth - 1) % q->depth;
+		q->slots[q->depth] = q->slots[q->head];
+		q->slots[q->head] = hdr;
+		q->count++;
+	} else {
+		if (left) {
+			/* The kdamond filled the queue: it is the oldest. */
+			if (q->count)
+				((struct damon_snapshot *)q->slots[q->head])->dropped +=
+					hdr->dropped + 1;
+			else
+				q->carry += hdr->dropped + 1;
+			q->dropped++;
+		}
+		q->slots[q->depth] = hdr;
+	}
+	mutex_unlock(&q->lock);
+	return left ? -EFAULT : size;
+}
+
 /**
  * dmon_read_snapshots() - copy whole queued snapshots to user space
  * @s:		the session
@@ -972,41 +1065,40 @@ ssize_t dmon_read_snapshots(struct dmon_session *s, char __user *buf,
 			    size_t count, bool nonblock)
 {
 	struct dmon_queue *q = &s->queue;
-	size_t done = 0;
-	int err;
+	ssize_t ret, done = 0;
 
+	/* One reader at a time: there is one spare slot. */
+	if (nonblock ? !mutex_trylock(&q->read_lock) :
+	    mutex_lock_interruptible(&q->read_lock))
+		return nonblock ? -EAGAIN : -ERESTARTSYS;
 	for (;;) {
-		mutex_lock(&q->lock);
-		if (q->count)
-			break;
-		if (q->ended) {
-			mutex_unlock(&q->lock);
-			return 0;
+		ret = dmon_copy_one(q, buf + done, count - done);
+		if (ret > 0) {
+			done += ret;
+			continue;
 		}
-		mutex_unlock(&q->lock);
+		if (done)
+			break;
+		if (ret == -ENOSPC) {
+			ret = -EINVAL;
+			break;
+		}
+		if (ret)
+			break;
+		/* Nothing queued. */
+		if (READ_ONCE(q->ended) && !READ_ONCE(q->count))
+			break;
+		ret = -EAGAIN;
 		if (nonblock)
-			return -EAGAIN;
-		err = wait_event_interruptible(q->readers,
+			break;
+		ret = wait_event_interruptible(q->readers,
 					       READ_ONCE(q->count) ||
 					       READ_ONCE(q->ended));
-		if (err)
-			return err;
-	}
-	while (q->count) {
-		struct damon_snapshot *hdr = q->slots[q->head];
-
-		if (hdr->size > count - done)
+		if (ret)
 			break;
-		if (copy_to_user(buf + done, hdr, hdr->size)) {
-			mutex_unlock(&q->lock);
-			return done ? done : -EFAULT;
-		}
-		done += hdr->size;
-		q->head = (q->head + 1) % q->depth;
-		q->count--;
 	}
-	mutex_unlock(&q->lock);
-	return done ? done : -EINVAL;
+	mutex_unlock(&q->read_lock);
+	return done ? done : ret;
 }
 
 /**

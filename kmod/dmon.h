@@ -59,17 +59,22 @@ struct dmon_target {
 /**
  * struct dmon_queue - snapshots waiting for readers
  * @lock:	protects everything below; the kdamond and readers take it
+ * @read_lock:	one reader at a time copies out (it holds the spare)
  * @readers:	readers and pollers wait here
- * @slots:	@depth preallocated buffers of @slot_size bytes, a ring
+ * @slots:	@depth preallocated buffers of @slot_size bytes, a ring, and
+ *		at @depth the spare (NULL while a reader has it)
  * @head:	index of the oldest queued snapshot
  * @count:	queued snapshots
  * @carry:	snapshots dropped that no queued snapshot reports yet
  * @ended:	monitoring has ended: readers get EOF once the ring is empty
  * @produced:	snapshots produced in this run
  * @dropped:	of those, dropped because the ring was full
+ * @gen:	changes whenever @slots is replaced
+ * @run:	changes when a new run starts
  */
 struct dmon_queue {
 	struct mutex lock;
+	struct mutex read_lock;
 	wait_queue_head_t readers;
 	void **slots;
 	size_t slot_size;
@@ -80,6 +85,8 @@ struct dmon_queue {
 	bool ended;
 	u64 produced;
 	u64 dropped;
+	u64 gen;
+	u64 run;
 };
 
 /**

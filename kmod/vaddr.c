@@ -4,8 +4,9 @@
  * mappings, and testing and clearing the Accessed bit of one page.
  *
  * walk_page_range() is not exported, so the page tables are walked here by
- * hand, in a way that is safe from 6.1 (where page tables are freed only
- * under mmap_lock) to 6.6 and later (where a PTE table can be freed by RCU
+ * hand, in a way that is safe from 6.1 (where page tables are freed under
+ * the write lock, or, by munmap(), under the read lock but only where no
+ * mapping is left) to 6.6 and later (where a PTE table can be freed by RCU
  * under a reader holding only mmap_read_lock): the PMD is read once, the
  * PTE table is used under rcu_read_lock() and its lock, and the PMD is
  * checked to be unchanged before the PTE is trusted.  Callers hold
@@ -80,12 +81,19 @@ static pmd_t *dmon_find_pmd(struct mm_struct *mm, unsigned long addr)
 static bool dmon_access_bit(struct mm_struct *mm, unsigned long addr,
 			    bool clear)
 {
-	pmd_t *pmd = dmon_find_pmd(mm, addr);
-	pmd_t pmdval;
+	pmd_t *pmd, pmdval;
 	spinlock_t *ptl;
 	pte_t *pte, ptent;
 	bool young = false;
 
+	/*
+	 * munmap() frees page tables after downgrading to the read lock we
+	 * hold, but only under mappings it has already removed: walk only
+	 * where a mapping is.  Sampling addresses can be a region update old.
+	 */
+	if (!vma_lookup(mm, addr))
+		return false;
+	pmd = dmon_find_pmd(mm, addr);
 	if (!pmd)
 		return false;
 	pmdval = dmon_pmdp_get_lockless(pmd);
