@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -238,6 +239,30 @@ size_t kt_max_snapshot(int fd)
 
 	kt_handshake(fd, &hs);
 	return hs.max_snapshot_size;
+}
+
+int kt_count_kdamonds(void)
+{
+	char path[300], comm[64];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int n = 0;
+
+	if (!d)
+		KT_FAIL("opendir /proc: %s", strerror(errno));
+	while ((e = readdir(d))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "damondev/", 9))
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
 }
 
 static void __attribute__((noreturn))

@@ -75,6 +75,8 @@ const struct damon_snapshot_region *kt_region(const struct damon_snapshot *s,
 void kt_check_snapshot(const struct damon_snapshot *s);
 /* A buffer large enough for any snapshot of the session. */
 size_t kt_max_snapshot(int fd);
+/* Number of kernel threads named damondev/... (sessions' kdamonds). */
+int kt_count_kdamonds(void);
 #endif
 
 /*
