@@ -652,6 +652,7 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 	for (i = 0; i < s->nr_targets; i++) {
 		struct dmon_target *t = &s->targets[i];
 		struct dmon_regions *rs = &t->regions;
+		struct vm_area_struct *vma;
 		struct task_struct *task;
 		struct mm_struct *mm = NULL;
 		bool counted;
@@ -687,6 +688,7 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 			mmput(mm);
 			break;
 		}
+		vma = NULL;
 		/* A target's first pass has nothing to check yet. */
 		counted = check && rs->nr;
 		if (update || !rs->nr)
@@ -697,13 +699,13 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 		 * clearing.
 		 */
 		for (j = 0; counted && j < rs->nr; j++)
-			if (dmon_young(mm, rs->r[j].sampling_addr))
+			if (dmon_young(mm, rs->r[j].sampling_addr, &vma))
 				rs->r[j].nr_accesses++;
 		for (j = 0; j < rs->nr; j++) {
 			struct dmon_region *r = &rs->r[j];
 
 			r->sampling_addr = dmon_random_sampling_addr(r);
-			dmon_mkold(mm, r->sampling_addr);
+			dmon_mkold(mm, r->sampling_addr, &vma);
 		}
 		up_read(&mm->mmap_lock);
 		mmput(mm);

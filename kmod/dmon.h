@@ -159,10 +159,13 @@ bool dmon_require_admin(void);
 
 /* vaddr.c */
 struct mm_struct;
+struct vm_area_struct;
 int dmon_target_ranges(struct mm_struct *mm, struct dmon_range ranges[3],
 		       u32 *nr_ranges, u32 *flags);
-bool dmon_young(struct mm_struct *mm, unsigned long addr);
-void dmon_mkold(struct mm_struct *mm, unsigned long addr);
+bool dmon_young(struct mm_struct *mm, unsigned long addr,
+		struct vm_area_struct **last);
+void dmon_mkold(struct mm_struct *mm, unsigned long addr,
+		struct vm_area_struct **last);
 void dmon_flush_tlbs(void);
 
 #endif /* DAMONDEV_DMON_H */

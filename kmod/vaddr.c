@@ -75,23 +75,38 @@ static pmd_t *dmon_find_pmd(struct mm_struct *mm, unsigned long addr)
 }
 
 /*
+ * munmap() frees page tables after downgrading to the read lock we hold,
+ * but only under mappings it has already removed: walk only where a mapping
+ * is (sampling addresses can be a region update old).  A mapping found stays
+ * while the lock is held, and the regions are visited in address order, so
+ * the last one found answers most lookups.
+ */
+static bool dmon_mapped(struct mm_struct *mm, unsigned long addr,
+			struct vm_area_struct **last)
+{
+	struct vm_area_struct *vma = *last;
+
+	if (vma && addr >= vma->vm_start && addr < vma->vm_end)
+		return true;
+	vma = vma_lookup(mm, addr);
+	if (vma)
+		*last = vma;
+	return vma;
+}
+
+/*
  * Test the Accessed bit of the page mapping @addr, and clear it if @clear.
  * A page that is not mapped reads as not accessed.
  */
 static bool dmon_access_bit(struct mm_struct *mm, unsigned long addr,
-			    bool clear)
+			    struct vm_area_struct **last, bool clear)
 {
 	pmd_t *pmd, pmdval;
 	spinlock_t *ptl;
 	pte_t *pte, ptent;
 	bool young = false;
 
-	/*
-	 * munmap() frees page tables after downgrading to the read lock we
-	 * hold, but only under mappings it has already removed: walk only
-	 * where a mapping is.  Sampling addresses can be a region update old.
-	 */
-	if (!vma_lookup(mm, addr))
+	if (!dmon_mapped(mm, addr, last))
 		return false;
 	pmd = dmon_find_pmd(mm, addr);
 	if (!pmd)
@@ -132,25 +147,29 @@ static bool dmon_access_bit(struct mm_struct *mm, unsigned long addr,
  * dmon_young() - was the page at @addr accessed since it was made old?
  * @mm:		the address space, mmap_read_lock held
  * @addr:	address in the page
+ * @last:	the mapping found last under this hold of the lock, or NULL
  *
  * Return: true if its PTE (or THP PMD) has the Accessed bit set.
  */
-bool dmon_young(struct mm_struct *mm, unsigned long addr)
+bool dmon_young(struct mm_struct *mm, unsigned long addr,
+		struct vm_area_struct **last)
 {
-	return dmon_access_bit(mm, addr, false);
+	return dmon_access_bit(mm, addr, last, false);
 }
 
 /**
  * dmon_mkold() - clear the Accessed bit of the page at @addr
  * @mm:		the address space, mmap_read_lock held
  * @addr:	address in the page
+ * @last:	the mapping found last under this hold of the lock, or NULL
  *
  * For a transparent huge page the PMD's bit is cleared: it stands for the
  * whole 2 MiB.
  */
-void dmon_mkold(struct mm_struct *mm, unsigned long addr)
+void dmon_mkold(struct mm_struct *mm, unsigned long addr,
+		struct vm_area_struct **last)
 {
-	dmon_access_bit(mm, addr, true);
+	dmon_access_bit(mm, addr, last, true);
 }
 
 /**

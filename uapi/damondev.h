@@ -17,8 +17,10 @@
  * that the caller sets to sizeof() of the structure it was compiled with.
  * The kernel accepts a smaller (older) structure and treats the missing tail
  * as zero; it accepts a larger (newer) one only if every byte beyond the part
- * it knows is zero, and fails with E2BIG otherwise.  Output is written back
- * up to the smaller of the two sizes.  The ioctl numbers below encode the
+ * it knows is zero, and fails with E2BIG otherwise, and for any size above
+ * a page (4096 bytes on x86-64).  Output is written back up to the smaller
+ * of the two sizes; a change is made before that, so EFAULT from a
+ * read-only argument does not undo it.  The ioctl numbers below encode the
  * current size, but the kernel ignores the size bits of the command and goes
  * by `size`, so programs built against an older header keep working.
  *

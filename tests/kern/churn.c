@@ -47,24 +47,6 @@
 #define CHILD_PAUSE_US	100000	/* mean pause between a child's operations */
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rnd(struct rng *r)	/* splitmix64 */
-{
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t below(struct rng *r, uint64_t n)
-{
-	return n ? rnd(r) % n : 0;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -154,17 +136,17 @@ static void touch(char *p, size_t len, int prot)
  */
 static void __attribute__((noreturn)) child_main(uint64_t child_seed, int slot)
 {
-	struct rng r = { child_seed };
+	struct kt_rng r = { child_seed };
 	char *area[NR_AREAS] = { 0 };
 	size_t len[NR_AREAS] = { 0 };
 	int prot[NR_AREAS] = { 0 };
-	uint64_t end = now_ns() + (1000 + below(&r, 7000)) * 1000000ULL;
+	uint64_t end = now_ns() + (1000 + kt_below(&r, 7000)) * 1000000ULL;
 	struct sigaction sa = { .sa_handler = SIG_IGN };
 
 	sigaction(SIGCHLD, &sa, NULL);	/* grandchildren are reaped for us */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	while (now_ns() < end) {
-		unsigned int i = below(&r, NR_AREAS), op = below(&r, NR_OPS);
+		unsigned int i = kt_below(&r, NR_AREAS), op = kt_below(&r, NR_OPS);
 		char *p = area[i];
 		size_t n = len[i];
 
@@ -175,7 +157,7 @@ static void __attribute__((noreturn)) child_main(uint64_t child_seed, int slot)
 			if (p)
 				break;
 			/* Some 2 MiB aligned, to be backed by huge pages. */
-			n = below(&r, 2) ? HUGE : (1 + below(&r, 64)) * 4096;
+			n = kt_below(&r, 2) ? HUGE : (1 + kt_below(&r, 64)) * 4096;
 			p = mmap(NULL, n + HUGE, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			if (p == MAP_FAILED)
@@ -211,7 +193,7 @@ static void __attribute__((noreturn)) child_main(uint64_t child_seed, int slot)
 				PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE,
 			};
 
-			prot[i] = prots[below(&r, 3)];
+			prot[i] = prots[kt_below(&r, 3)];
 			mprotect(p, n, prot[i]);
 			break;
 		}
@@ -233,7 +215,7 @@ static void __attribute__((noreturn)) child_main(uint64_t child_seed, int slot)
 			madvise(p, n, MADV_NOHUGEPAGE);
 			break;
 		case OP_THP_DISABLE:
-			prctl(PR_SET_THP_DISABLE, below(&r, 2), 0, 0, 0);
+			prctl(PR_SET_THP_DISABLE, kt_below(&r, 2), 0, 0, 0);
 			break;
 		case OP_FORK:
 			if (!fork()) {
@@ -241,7 +223,7 @@ static void __attribute__((noreturn)) child_main(uint64_t child_seed, int slot)
 				for (i = 0; i < NR_AREAS; i++)
 					if (area[i])
 						touch(area[i], len[i], prot[i]);
-				sleep_us(below(&r, 20000));
+				sleep_us(kt_below(&r, 20000));
 				_exit(0);
 			}
 			break;
@@ -250,7 +232,7 @@ static void __attribute__((noreturn)) child_main(uint64_t child_seed, int slot)
 		}
 		atomic_fetch_add(&pool->ops[op], 1);
 		/* Under emulation faults are dear: leave the CPUs some room. */
-		sleep_us(CHILD_PAUSE_US / 2 + below(&r, CHILD_PAUSE_US));
+		sleep_us(CHILD_PAUSE_US / 2 + kt_below(&r, CHILD_PAUSE_US));
 	}
 	/* Not to be picked as a target any more: zombies are no use. */
 	pool->pid[slot] = 0;
@@ -293,20 +275,20 @@ static pid_t start_spawner(void)
 }
 
 /* NR_TARGETS distinct live children of the pool (they may be exiting). */
-static void pick_targets(struct rng *r, pid_t *pids)
+static void pick_targets(struct kt_rng *r, pid_t *pids)
 {
 	int i, j;
 
 	for (i = 0; i < NR_TARGETS; i++) {
 		do {
-			pids[i] = pool->pid[below(r, NR_CHILDREN)];
+			pids[i] = pool->pid[kt_below(r, NR_CHILDREN)];
 			for (j = 0; j < i && pids[j] != pids[i]; j++)
 				;
 		} while (!pids[i] || j < i);
 	}
 }
 
-static void set_attrs(struct rng *r, int fd)
+static void set_attrs(struct kt_rng *r, int fd)
 {
 	/*
 	 * Few samples: under emulation (3-5 us a region sample) 32 kdamonds
@@ -318,12 +300,12 @@ static void set_attrs(struct rng *r, int fd)
 	static const unsigned int depth[] = { 2, 4, 8, 16 };
 	struct damon_attrs a = {
 		.size = sizeof(a),
-		.sample_us = sample[below(r, ARRAY_SIZE(sample))],
+		.sample_us = sample[kt_below(r, ARRAY_SIZE(sample))],
 		.aggr_us = AGGR_US,
-		.update_us = AGGR_US * (2 + below(r, 4)),
+		.update_us = AGGR_US * (2 + kt_below(r, 4)),
 		.min_nr_regions = 10,
-		.max_nr_regions = max[below(r, ARRAY_SIZE(max))],
-		.queue_depth = depth[below(r, ARRAY_SIZE(depth))],
+		.max_nr_regions = max[kt_below(r, ARRAY_SIZE(max))],
+		.queue_depth = depth[kt_below(r, ARRAY_SIZE(depth))],
 	};
 
 	if (ioctl(fd, DAMON_IOC_SET_ATTRS, &a))
@@ -335,7 +317,7 @@ static void set_attrs(struct rng *r, int fd)
  * New targets: some may have exited since they were picked (ESRCH), or be
  * exiting (EINVAL, no mm); try again then.  Returns whether it worked.
  */
-static bool set_targets(struct rng *r, struct session *s)
+static bool set_targets(struct kt_rng *r, struct session *s)
 {
 	struct damon_targets t = { .size = sizeof(t), .nr_pids = NR_TARGETS };
 	int tries, e;
@@ -378,7 +360,7 @@ static void timed_stop(struct session *s)
 	pthread_mutex_unlock(&stats_lock);
 }
 
-static void start(struct rng *r, struct session *s)
+static void start(struct kt_rng *r, struct session *s)
 {
 	struct damon_status st;
 	uint64_t t0 = now_ns(), dt;
@@ -414,15 +396,15 @@ static void start(struct rng *r, struct session *s)
 static void *controller_main(void *arg)
 {
 	long c = (long)arg;
-	struct rng r = { seed ^ (0xc0 + c) };
+	struct kt_rng r = { seed ^ (0xc0 + c) };
 	struct session *own = &sessions[c * (NR_SESSIONS / NR_CONTROLLERS)];
 	unsigned int act;
 
 	while (atomic_load(&running)) {
-		struct session *s = &own[below(&r, NR_SESSIONS / NR_CONTROLLERS)];
+		struct session *s = &own[kt_below(&r, NR_SESSIONS / NR_CONTROLLERS)];
 
-		sleep_us(20000 + below(&r, 130000));
-		act = below(&r, 100);
+		sleep_us(20000 + kt_below(&r, 130000));
+		act = kt_below(&r, 100);
 		if (act < 30) {
 			set_attrs(&r, s->fd);
 			pthread_mutex_lock(&stats_lock);
@@ -432,7 +414,7 @@ static void *controller_main(void *arg)
 			set_targets(&r, s);
 		} else if (act < 85) {
 			timed_stop(s);
-			sleep_us(below(&r, 100000));
+			sleep_us(kt_below(&r, 100000));
 		}
 		start(&r, s);
 	}
@@ -447,16 +429,16 @@ static void on_signal(int sig)
 /* SIGUSR1 (no SA_RESTART) at readers and controllers, while they run. */
 static void *signaller_main(void *arg)
 {
-	struct rng r = { seed ^ 0x516e };
+	struct kt_rng r = { seed ^ 0x516e };
 	unsigned long n = 0;
 
 	(void)arg;
 	while (atomic_load(&signalling)) {
-		sleep_us(2000 + below(&r, 8000));
-		if (below(&r, 10))
-			pthread_kill(sessions[below(&r, NR_SESSIONS)].reader, SIGUSR1);
+		sleep_us(2000 + kt_below(&r, 8000));
+		if (kt_below(&r, 10))
+			pthread_kill(sessions[kt_below(&r, NR_SESSIONS)].reader, SIGUSR1);
 		else
-			pthread_kill(controllers[below(&r, NR_CONTROLLERS)], SIGUSR1);
+			pthread_kill(controllers[kt_below(&r, NR_CONTROLLERS)], SIGUSR1);
 		n++;
 	}
 	pthread_mutex_lock(&stats_lock);
@@ -503,7 +485,7 @@ static void *reader_main(void *arg)
 {
 	struct session *s = arg;
 	struct pollfd p = { .fd = s->fd, .events = POLLIN };
-	struct rng r = { seed ^ (0x5ead + s->id) };
+	struct kt_rng r = { seed ^ (0x5ead + s->id) };
 	char *buf = malloc(BUF_LEN);
 	size_t off;
 	ssize_t n;
@@ -512,7 +494,7 @@ static void *reader_main(void *arg)
 	memset(buf, 0, BUF_LEN);	/* no page faults while reading */
 	while (atomic_load(&running)) {
 		if (s->slow)
-			sleep_us(200000 + below(&r, 600000));
+			sleep_us(200000 + kt_below(&r, 600000));
 		if (poll(&p, 1, 500) < 0) {
 			KT_ASSERT(errno == EINTR);
 			s->eintr++;
@@ -692,7 +674,7 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < NR_SESSIONS; i++) {
 		struct session *s = &sessions[i];
-		struct rng r = { seed ^ (0x5e55 + i) };
+		struct kt_rng r = { seed ^ (0x5e55 + i) };
 
 		s->id = i;
 		s->slow = i % 2;

@@ -64,32 +64,13 @@ static const char *const kind_name[NR_KINDS] = {
 /* errno values 1..62 counted one by one, anything else in 63 */
 static atomic_ulong stats[NR_KINDS][64];
 
-struct rng {
-	uint64_t s;
-};
-
-/* splitmix64: good enough, and one word of state */
-static uint64_t rnd(struct rng *r)
+static bool chance(struct kt_rng *r, unsigned int pct)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t below(struct rng *r, uint64_t n)
-{
-	return n ? rnd(r) % n : 0;
-}
-
-static bool chance(struct rng *r, unsigned int pct)
-{
-	return below(r, 100) < pct;
+	return kt_below(r, 100) < pct;
 }
 
 /* Values at the edges that the kernel checks, or anything at all. */
-static uint64_t interesting(struct rng *r)
+static uint64_t interesting(struct kt_rng *r)
 {
 	static const uint64_t v[] = {
 		0, 1, 2, 3, 4, 8, 16, 63, 64, 65, 99, 100, 101, 1000, 4095,
@@ -99,13 +80,13 @@ static uint64_t interesting(struct rng *r)
 		0x7fffffffffffffffULL, 0x8000000000000000ULL, ~0ULL,
 	};
 
-	switch (below(r, 4)) {
+	switch (kt_below(r, 4)) {
 	case 0:
-		return rnd(r);
+		return kt_rnd(r);
 	case 1:
-		return below(r, 1ULL << below(r, 24));
+		return kt_below(r, 1ULL << kt_below(r, 24));
 	default:
-		return v[below(r, ARRAY_SIZE(v))] + below(r, 3) - 1;
+		return v[kt_below(r, ARRAY_SIZE(v))] + kt_below(r, 3) - 1;
 	}
 }
 
@@ -113,7 +94,7 @@ struct worker {
 	int id;
 	pthread_t th;
 	pid_t tid;
-	struct rng r;
+	struct kt_rng r;
 	char *rw, *rw2;		/* two writable pages, then a PROT_NONE one */
 	char *ro;		/* two pages, read-only while a call uses them */
 	char *big;		/* BIG_LEN bytes, then a PROT_NONE page */
@@ -187,30 +168,30 @@ static void check(struct worker *w, enum kind k, int err, uint64_t allowed)
 				(w)->id, (w)->calls, (w)->desc, #cond); \
 	} while (0)
 
-static int slot_fd(struct rng *r)
+static int slot_fd(struct kt_rng *r)
 {
 	/* Slot 0 is hot, so that calls on one session collide often. */
-	return SLOT_FD + (chance(r, 30) ? 0 : (int)below(r, NR_SLOTS));
+	return SLOT_FD + (chance(r, 30) ? 0 : (int)kt_below(r, NR_SLOTS));
 }
 
-static uintptr_t bad_ptr(struct rng *r)
+static uintptr_t bad_ptr(struct kt_rng *r)
 {
-	return bad_ptrs[below(r, ARRAY_SIZE(bad_ptrs))];
+	return bad_ptrs[kt_below(r, ARRAY_SIZE(bad_ptrs))];
 }
 
 /*
  * A pid for SET_TARGETS: live, dead, zombie, a thread, no mm, or absurd;
  * or, if @plausible, one that lives throughout.
  */
-static int32_t gen_pid(struct rng *r, bool plausible)
+static int32_t gen_pid(struct kt_rng *r, bool plausible)
 {
-	switch (plausible ? below(r, 4) : below(r, 10)) {
+	switch (plausible ? kt_below(r, 4) : kt_below(r, 10)) {
 	case 0:
 		return getpid();
 	case 1:
 		return chance(r, 50) ? toucher : sleeper;
 	case 2:
-		return workers[below(r, NR_WORKERS)].tid;
+		return workers[kt_below(r, NR_WORKERS)].tid;
 	case 3:
 		return 1;
 	case 4:
@@ -218,9 +199,9 @@ static int32_t gen_pid(struct rng *r, bool plausible)
 	case 5:
 		return (int32_t)interesting(r);
 	case 6:
-		return 1 + below(r, 40000);
+		return 1 + kt_below(r, 40000);
 	default:
-		return kids[below(r, NR_KIDS)];
+		return kids[kt_below(r, NR_KIDS)];
 	}
 }
 
@@ -238,11 +219,11 @@ struct arg {
 static void place(struct worker *w, char *arena, struct arg *a,
 		  const void *img, size_t len)
 {
-	struct rng *r = &w->r;
+	struct kt_rng *r = &w->r;
 	size_t k;
 
 	a->len = len;
-	switch (below(r, 16)) {
+	switch (kt_below(r, 16)) {
 	case 0:
 	case 1:
 		a->p = (char *)bad_ptr(r);
@@ -251,7 +232,7 @@ static void place(struct worker *w, char *arena, struct arg *a,
 		return;
 	case 2:
 	case 3:
-		k = 1 + below(r, MIN(len, 2 * PAGE));
+		k = 1 + kt_below(r, MIN(len, 2 * PAGE));
 		a->p = arena + 2 * PAGE - k;
 		memcpy(a->p, img, k);
 		a->readable = k;
@@ -259,14 +240,14 @@ static void place(struct worker *w, char *arena, struct arg *a,
 		return;
 	case 4:
 		KT_SYS(mprotect(w->ro, 2 * PAGE, PROT_READ | PROT_WRITE));
-		a->p = w->ro + below(r, 2 * PAGE - len + 1);
+		a->p = w->ro + kt_below(r, 2 * PAGE - len + 1);
 		memcpy(a->p, img, len);
 		KT_SYS(mprotect(w->ro, 2 * PAGE, PROT_READ));
 		a->readable = SIZE_MAX;
 		a->writable = false;
 		return;
 	default:
-		a->p = arena + below(r, 2 * PAGE - len + 1);
+		a->p = arena + kt_below(r, 2 * PAGE - len + 1);
 		memcpy(a->p, img, len);
 		a->readable = SIZE_MAX;
 		a->writable = true;
@@ -279,18 +260,18 @@ static bool is_readable(const struct arg *a, size_t n)
 }
 
 /* A size field: mostly right, often a little off, sometimes absurd. */
-static uint32_t gen_size(struct rng *r, uint32_t ksize)
+static uint32_t gen_size(struct kt_rng *r, uint32_t ksize)
 {
-	switch (below(r, 12)) {
+	switch (kt_below(r, 12)) {
 	case 0:
-		return below(r, 5);
+		return kt_below(r, 5);
 	case 1:
 	case 2:
-		return 4 + below(r, ksize - 4);
+		return 4 + kt_below(r, ksize - 4);
 	case 3:
-		return ksize + 1 + below(r, 64);
+		return ksize + 1 + kt_below(r, 64);
 	case 4:
-		return PAGE - 1 + below(r, 3);
+		return PAGE - 1 + kt_below(r, 3);
 	case 5:
 		return (uint32_t)interesting(r);
 	default:
@@ -304,7 +285,7 @@ static uint32_t gen_size(struct rng *r, uint32_t ksize)
  * there), then a tail of newer fields (mostly zero), then a canary that
  * nothing may touch.  Returns the length.
  */
-static size_t build_img(struct rng *r, char *img, const void *st,
+static size_t build_img(struct kt_rng *r, char *img, const void *st,
 			uint32_t ksize)
 {
 	uint32_t usize;
@@ -314,10 +295,10 @@ static size_t build_img(struct rng *r, char *img, const void *st,
 	len = (usize > ksize && usize <= PAGE ? usize : ksize) + 64;
 	memcpy(img, st, ksize);
 	for (i = usize > 4 ? usize : 4; i < ksize; i++)	/* not the size */
-		img[i] = (char)rnd(r);
+		img[i] = (char)kt_rnd(r);
 	memset(img + ksize, 0, len - ksize);
 	if (usize > ksize && usize <= PAGE && chance(r, 40))
-		img[ksize + below(r, usize - ksize)] = (char)(1 + below(r, 255));
+		img[ksize + kt_below(r, usize - ksize)] = (char)(1 + kt_below(r, 255));
 	for (i = (usize > ksize && usize <= PAGE ? usize : ksize); i < len; i++)
 		img[i] = (char)0xa5;
 	return len;
@@ -386,12 +367,12 @@ static int do_ioctl(int fd, unsigned long cmd, void *arg)
 }
 
 /* The command with random size bits, which the kernel must ignore. */
-static unsigned long maybe_resize(struct rng *r, unsigned long cmd)
+static unsigned long maybe_resize(struct kt_rng *r, unsigned long cmd)
 {
 	if (chance(r, 70))
 		return cmd;
 	return (cmd & ~((unsigned long)_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
-	       (below(r, _IOC_SIZEMASK + 1) << _IOC_SIZESHIFT);
+	       (kt_below(r, _IOC_SIZEMASK + 1) << _IOC_SIZESHIFT);
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -427,7 +408,7 @@ static void fuzz_handshake(struct worker *w, int fd, unsigned long cmd,
 	memset(&hs, 0, sizeof(hs));
 	if (chance(&w->r, 30))	/* the output fields are ignored on input */
 		for (n = 0; n < sizeof(hs); n++)
-			((char *)&hs)[n] = (char)rnd(&w->r);
+			((char *)&hs)[n] = (char)kt_rnd(&w->r);
 	hs.size = gen_size(&w->r, sizeof(hs));
 	len = build_img(&w->r, img, &hs, sizeof(hs));
 	place(w, w->rw, &a, img, len);
@@ -510,30 +491,30 @@ static int attrs_violations(const struct damon_attrs *in, struct verdict *v)
 }
 
 /* Plausible attributes most of the time, so that many are accepted. */
-static void gen_attrs(struct rng *r, struct damon_attrs *a)
+static void gen_attrs(struct kt_rng *r, struct damon_attrs *a)
 {
-	uint64_t sample = 100 + below(r, 20000);
+	uint64_t sample = 100 + kt_below(r, 20000);
 
 	memset(a, 0, sizeof(*a));
-	a->flags = chance(r, 90) ? below(r, 2) : (uint32_t)interesting(r);
+	a->flags = chance(r, 90) ? kt_below(r, 2) : (uint32_t)interesting(r);
 	a->sample_us = chance(r, 70) ? sample : interesting(r);
-	a->aggr_us = chance(r, 70) ? sample * (1 + below(r, 20)) : interesting(r);
-	a->update_us = chance(r, 70) ? a->aggr_us * (1 + below(r, 5)) : interesting(r);
-	a->min_nr_regions = chance(r, 70) ? 3 + below(r, 50) : (uint32_t)interesting(r);
-	a->max_nr_regions = chance(r, 70) ? a->min_nr_regions + below(r, 2000)
+	a->aggr_us = chance(r, 70) ? sample * (1 + kt_below(r, 20)) : interesting(r);
+	a->update_us = chance(r, 70) ? a->aggr_us * (1 + kt_below(r, 5)) : interesting(r);
+	a->min_nr_regions = chance(r, 70) ? 3 + kt_below(r, 50) : (uint32_t)interesting(r);
+	a->max_nr_regions = chance(r, 70) ? a->min_nr_regions + kt_below(r, 2000)
 					  : (uint32_t)interesting(r);
-	a->queue_depth = chance(r, 70) ? 1 + below(r, 64) : (uint32_t)interesting(r);
+	a->queue_depth = chance(r, 70) ? 1 + kt_below(r, 64) : (uint32_t)interesting(r);
 	if (chance(r, 30)) {
-		a->tune_goal_bp = chance(r, 70) ? below(r, 2000) : (uint32_t)interesting(r);
-		a->tune_aggrs = chance(r, 70) ? below(r, 10) : (uint32_t)interesting(r);
+		a->tune_goal_bp = chance(r, 70) ? kt_below(r, 2000) : (uint32_t)interesting(r);
+		a->tune_aggrs = chance(r, 70) ? kt_below(r, 10) : (uint32_t)interesting(r);
 		a->tune_min_sample_us = chance(r, 50) ? 0 : interesting(r);
 		a->tune_max_sample_us = chance(r, 50) ? 0 : interesting(r);
 	}
 	if (chance(r, 30)) {	/* garbage in the output fields */
-		a->err_field = rnd(r);
-		a->err_reason = rnd(r);
-		a->err_other = rnd(r);
-		a->err_limit = rnd(r);
+		a->err_field = kt_rnd(r);
+		a->err_reason = kt_rnd(r);
+		a->err_other = kt_rnd(r);
+		a->err_limit = kt_rnd(r);
 	}
 }
 
@@ -596,7 +577,7 @@ static void fuzz_set_targets(struct worker *w, int fd, unsigned long cmd,
 {
 	struct damon_targets t, view, out;
 	int32_t pids[80], *kp = pids;	/* what the kernel reads */
-	struct rng *r = &w->r;
+	struct kt_rng *r = &w->r;
 	char img[2 * PAGE], pimg[80 * 4];
 	struct arg a, pa;
 	uint64_t allowed;
@@ -606,18 +587,18 @@ static void fuzz_set_targets(struct worker *w, int fd, unsigned long cmd,
 	bool pids_ok, plausible = chance(r, 50);	/* so that some pass */
 
 	memset(&t, 0, sizeof(t));
-	n = chance(r, 60) ? 1 + below(r, 8) : chance(r, 50) ? below(r, 66)
+	n = chance(r, 60) ? 1 + kt_below(r, 8) : chance(r, 50) ? kt_below(r, 66)
 							    : (uint32_t)interesting(r);
 	for (i = 0; i < ARRAY_SIZE(pids); i++)
-		pids[i] = i && chance(r, 5) ? pids[below(r, i)] : gen_pid(r, plausible);
+		pids[i] = i && chance(r, 5) ? pids[kt_below(r, i)] : gen_pid(r, plausible);
 	memcpy(pimg, pids, sizeof(pimg));
 	place(w, w->rw2, &pa, pimg, sizeof(pimg));
 	t.nr_pids = n;
 	t.pids = (uintptr_t)pa.p;
 	if (chance(r, 20)) {
-		t.err_field = rnd(r);
-		t.err_index = rnd(r);
-		t.err_limit = rnd(r);
+		t.err_field = kt_rnd(r);
+		t.err_index = kt_rnd(r);
+		t.err_limit = kt_rnd(r);
 	}
 	t.size = gen_size(r, sizeof(t));
 	len = build_img(r, img, &t, sizeof(t));
@@ -716,7 +697,7 @@ static void fuzz_status(struct worker *w, int fd, unsigned long cmd,
 {
 	struct damon_target_status ts[64 + 4];
 	struct damon_status st, view, out;
-	struct rng *r = &w->r;
+	struct kt_rng *r = &w->r;
 	char img[2 * PAGE];
 	struct arg a, ta;
 	size_t len;
@@ -729,9 +710,9 @@ static void fuzz_status(struct worker *w, int fd, unsigned long cmd,
 	memset(&st, 0, sizeof(st));
 	if (chance(r, 30))
 		for (i = 0; i < sizeof(st); i++)
-			((char *)&st)[i] = (char)rnd(r);
-	st.__pad = chance(r, 80) ? 0 : (uint32_t)rnd(r);
-	st.targets_len = chance(r, 70) ? below(r, 66) : (uint32_t)interesting(r);
+			((char *)&st)[i] = (char)kt_rnd(r);
+	st.__pad = chance(r, 80) ? 0 : (uint32_t)kt_rnd(r);
+	st.targets_len = chance(r, 70) ? kt_below(r, 66) : (uint32_t)interesting(r);
 	st.targets = (uintptr_t)ta.p;
 	st.size = gen_size(r, sizeof(st));
 	/* A size cutting into the pointer would let the kernel write anywhere. */
@@ -839,7 +820,7 @@ static void dispatch(struct worker *w, int fd, unsigned long cmd, uint64_t extra
 }
 
 /* A random command: of our type with any number and direction, or not. */
-static unsigned long random_cmd(struct rng *r)
+static unsigned long random_cmd(struct kt_rng *r)
 {
 	/* Types the VFS answers itself (FIO*, FS_IOC_*, FI*): not ours. */
 	static const unsigned int vfs_types[] = { 0x00, 'T', 'X', 'f', 0x94 };
@@ -847,11 +828,11 @@ static unsigned long random_cmd(struct rng *r)
 	size_t i;
 
 	if (chance(r, 50))
-		return _IOC(below(r, 4), DAMON_IOC_MAGIC,
-			    chance(r, 70) ? below(r, 8) : below(r, 256),
-			    below(r, _IOC_SIZEMASK + 1));
+		return _IOC(kt_below(r, 4), DAMON_IOC_MAGIC,
+			    chance(r, 70) ? kt_below(r, 8) : kt_below(r, 256),
+			    kt_below(r, _IOC_SIZEMASK + 1));
 	for (;;) {
-		cmd = (uint32_t)rnd(r);
+		cmd = (uint32_t)kt_rnd(r);
 		for (i = 0; i < ARRAY_SIZE(vfs_types); i++)
 			if (_IOC_TYPE(cmd) == vfs_types[i])
 				break;
@@ -861,21 +842,21 @@ static unsigned long random_cmd(struct rng *r)
 }
 
 /* A read() size: zero, tiny, around a record, around the buffer, huge. */
-static size_t gen_count(struct rng *r)
+static size_t gen_count(struct kt_rng *r)
 {
-	switch (below(r, 8)) {
+	switch (kt_below(r, 8)) {
 	case 0:
-		return below(r, 2);
+		return kt_below(r, 2);
 	case 1:
-		return sizeof(struct damon_snapshot) - 1 + below(r, 3);
+		return sizeof(struct damon_snapshot) - 1 + kt_below(r, 3);
 	case 2:
-		return below(r, PAGE);
+		return kt_below(r, PAGE);
 	case 3:
-		return ref_hs.max_snapshot_size - 1 + below(r, 3);
+		return ref_hs.max_snapshot_size - 1 + kt_below(r, 3);
 	case 4:
 		return interesting(r);
 	default:
-		return below(r, BIG_LEN + PAGE);
+		return kt_below(r, BIG_LEN + PAGE);
 	}
 }
 
@@ -883,13 +864,13 @@ static size_t gen_count(struct rng *r)
 static char *gen_buf(struct worker *w, size_t *avail)
 {
 	*avail = 0;
-	switch (below(&w->r, 8)) {
+	switch (kt_below(&w->r, 8)) {
 	case 0:
 		return (char *)bad_ptr(&w->r);
 	case 1:
 		return w->ro;
 	default:
-		*avail = chance(&w->r, 50) ? below(&w->r, PAGE) : below(&w->r, BIG_LEN + 1);
+		*avail = chance(&w->r, 50) ? kt_below(&w->r, PAGE) : kt_below(&w->r, BIG_LEN + 1);
 		return w->big + BIG_LEN - *avail;
 	}
 }
@@ -939,7 +920,7 @@ static void fuzz_readv(struct worker *w, int fd, uint64_t extra)
 {
 	struct iovec iov[3], *iovp = iov;
 	size_t avail[3];
-	int i, cnt = below(&w->r, 4), e;
+	int i, cnt = kt_below(&w->r, 4), e;
 	bool bad_iov = chance(&w->r, 10), kernel = false;
 	ssize_t n;
 
@@ -971,15 +952,15 @@ static void fuzz_readv(struct worker *w, int fd, uint64_t extra)
 static void fuzz_poll(struct worker *w, bool p)
 {
 	struct pollfd pf[4];
-	struct rng *r = &w->r;
-	int nfds = 1 + below(r, 4), i, n, ready = 0, e;
-	int timeout = chance(r, 5) ? -1 : (int)below(r, 20);
+	struct kt_rng *r = &w->r;
+	int nfds = 1 + kt_below(r, 4), i, n, ready = 0, e;
+	int timeout = chance(r, 5) ? -1 : (int)kt_below(r, 20);
 	bool bad = chance(r, 5);
 	struct timespec ts = { 0, timeout * 1000000L };
 	sigset_t mask;
 
 	for (i = 0; i < nfds; i++) {
-		switch (below(r, 6)) {
+		switch (kt_below(r, 6)) {
 		case 0:
 			pf[i].fd = w->fd;
 			break;
@@ -992,8 +973,8 @@ static void fuzz_poll(struct worker *w, bool p)
 		default:
 			pf[i].fd = slot_fd(r);
 		}
-		pf[i].events = rnd(r);
-		pf[i].revents = rnd(r);
+		pf[i].events = kt_rnd(r);
+		pf[i].revents = kt_rnd(r);
 	}
 	describe(w, "%s nfds %d timeout %d%s", p ? "ppoll" : "poll", nfds,
 		 timeout, bad ? " bad pointer" : "");
@@ -1029,14 +1010,14 @@ static void fuzz_epoll(struct worker *w)
 	const uint32_t evmask = EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLPRI |
 				EPOLLRDHUP | EPOLLET | EPOLLONESHOT;
 	struct epoll_event ev, evs[8];
-	struct rng *r = &w->r;
+	struct kt_rng *r = &w->r;
 	int fd = chance(r, 30) ? w->fd : slot_fd(r);
 	uint64_t own = fd == w->fd ? 0 : B(EBADF);
 	int i, n, e;
 
-	ev.events = rnd(r) & evmask;
+	ev.events = kt_rnd(r) & evmask;
 	ev.data.u64 = (uint64_t)ev.events << 32 | (uint32_t)fd;
-	switch (below(r, 4)) {
+	switch (kt_below(r, 4)) {
 	case 0:
 		describe(w, "epoll_ctl ADD fd %d events %#x", fd, ev.events);
 		e = epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) ? errno : 0;
@@ -1054,7 +1035,7 @@ static void fuzz_epoll(struct worker *w)
 		return;
 	}
 	describe(w, "epoll_wait");
-	n = epoll_wait(w->epfd, evs, ARRAY_SIZE(evs), below(r, 10));
+	n = epoll_wait(w->epfd, evs, ARRAY_SIZE(evs), kt_below(r, 10));
 	check(w, K_EPOLL_WAIT, n < 0 ? errno : 0, B(0) | B(EINTR));
 	for (i = 0; i < n; i++) {
 		uint32_t asked = evs[i].data.u64 >> 32;
@@ -1067,27 +1048,27 @@ static void fuzz_epoll(struct worker *w)
 /* Calls /dev/damon does not support, and the generic ones it meets. */
 static void fuzz_misc(struct worker *w, int fd, uint64_t extra)
 {
-	struct rng *r = &w->r;
+	struct kt_rng *r = &w->r;
 	/* Shared sessions are also opened write-only; private ones never. */
 	int mode = fd == w->fd ? w->fd_mode : -1, on, e;
 	char *p;
 	void *m;
 
-	switch (below(r, 6)) {
+	switch (kt_below(r, 6)) {
 	case 0:
 		describe(w, "write fd %d", fd);
-		e = write(fd, w->big, below(r, 64)) < 0 ? errno : 0;
+		e = write(fd, w->big, kt_below(r, 64)) < 0 ? errno : 0;
 		check(w, K_WRITE, e, mode == O_RDONLY ? B(EBADF) :
 		      mode == O_RDWR ? B(EINVAL) : B(EBADF) | B(EINVAL));
 		break;
 	case 1:
 		describe(w, "lseek fd %d", fd);
-		e = lseek(fd, below(r, 100), SEEK_SET) < 0 ? errno : 0;
+		e = lseek(fd, kt_below(r, 100), SEEK_SET) < 0 ? errno : 0;
 		check(w, K_LSEEK, e, B(ESPIPE) | extra);
 		break;
 	case 2:
 		describe(w, "pread fd %d", fd);
-		e = pread(fd, w->big, PAGE, below(r, 100)) < 0 ? errno : 0;
+		e = pread(fd, w->big, PAGE, kt_below(r, 100)) < 0 ? errno : 0;
 		check(w, K_PREAD, e, B(ESPIPE) | extra);
 		break;
 	case 3:
@@ -1114,12 +1095,12 @@ static void fuzz_misc(struct worker *w, int fd, uint64_t extra)
 	}
 }
 
-static int open_session(struct rng *r, int *mode, bool *nonblock)
+static int open_session(struct kt_rng *r, int *mode, bool *nonblock)
 {
 	static const int modes[] = { O_RDONLY, O_RDWR, O_WRONLY };
 	int fd;
 
-	*mode = modes[below(r, 3)];
+	*mode = modes[kt_below(r, 3)];
 	*nonblock = chance(r, 50);
 	fd = open(DAMON_DEVICE_PATH, *mode | O_CLOEXEC | (*nonblock ? O_NONBLOCK : 0));
 	if (fd < 0)
@@ -1129,16 +1110,16 @@ static int open_session(struct rng *r, int *mode, bool *nonblock)
 }
 
 /* Configure a session to run fast on live targets; errors are fine here. */
-static void quick_start(struct rng *r, int fd)
+static void quick_start(struct kt_rng *r, int fd)
 {
-	int32_t pids[3] = { toucher, sleeper, kids[below(r, NR_KIDS)] };
+	int32_t pids[3] = { toucher, sleeper, kids[kt_below(r, NR_KIDS)] };
 	struct damon_attrs at = {
-		.size = sizeof(at), .sample_us = 1000, .aggr_us = 5000 + below(r, 20000),
-		.min_nr_regions = 3 + below(r, 10), .max_nr_regions = 20 + below(r, 200),
-		.queue_depth = 1 + below(r, 8),
+		.size = sizeof(at), .sample_us = 1000, .aggr_us = 5000 + kt_below(r, 20000),
+		.min_nr_regions = 3 + kt_below(r, 10), .max_nr_regions = 20 + kt_below(r, 200),
+		.queue_depth = 1 + kt_below(r, 8),
 	};
 	struct damon_targets t = {
-		.size = sizeof(t), .nr_pids = 1 + below(r, 3), .pids = (uintptr_t)pids,
+		.size = sizeof(t), .nr_pids = 1 + kt_below(r, 3), .pids = (uintptr_t)pids,
 	};
 
 	ioctl(fd, DAMON_IOC_SET_ATTRS, &at);
@@ -1149,7 +1130,7 @@ static void quick_start(struct rng *r, int fd)
 /* Replace a shared session by a new one, or close it, under other users. */
 static void fuzz_slot(struct worker *w)
 {
-	struct rng *r = &w->r;
+	struct kt_rng *r = &w->r;
 	int slot = slot_fd(r), fd, mode, e;
 	bool nb;
 
@@ -1183,11 +1164,11 @@ static void reopen_private(struct worker *w)
 /* A rapid series of calls on one session, to make them collide. */
 static void burst(struct worker *w, int fd, uint64_t extra)
 {
-	struct rng *r = &w->r;
-	int i, n = 5 + below(r, 30);
+	struct kt_rng *r = &w->r;
+	int i, n = 5 + kt_below(r, 30);
 
 	for (i = 0; i < n; i++) {
-		switch (below(r, 6)) {
+		switch (kt_below(r, 6)) {
 		case 0:
 			fuzz_start_stop(w, fd, DAMON_IOC_START, true, extra);
 			break;
@@ -1215,7 +1196,7 @@ static void burst(struct worker *w, int fd, uint64_t extra)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct rng *r = &w->r;
+	struct kt_rng *r = &w->r;
 	static const unsigned long cmds[] = {
 		DAMON_IOC_HANDSHAKE, DAMON_IOC_SET_ATTRS, DAMON_IOC_SET_TARGETS,
 		DAMON_IOC_STATUS, DAMON_IOC_START, DAMON_IOC_STOP,
@@ -1230,10 +1211,10 @@ static void *worker_main(void *arg)
 		int fd = shared ? slot_fd(r) : w->fd;
 		/* A shared fd may be closed by another thread at any time. */
 		uint64_t extra = shared ? B(EBADF) : 0;
-		unsigned int what = below(r, 100);
+		unsigned int what = kt_below(r, 100);
 
 		if (what < 55)
-			dispatch(w, fd, maybe_resize(r, cmds[below(r, ARRAY_SIZE(cmds))]),
+			dispatch(w, fd, maybe_resize(r, cmds[kt_below(r, ARRAY_SIZE(cmds))]),
 				 extra);
 		else if (what < 63)
 			dispatch(w, fd, random_cmd(r), extra);
@@ -1267,12 +1248,12 @@ static void on_signal(int sig)
 /* Interrupt whatever the workers block in, until they have all returned. */
 static void *kicker_main(void *arg)
 {
-	struct rng r = { seed ^ 0x6b69636b };
+	struct kt_rng r = { seed ^ 0x6b69636b };
 
 	(void)arg;
 	while (atomic_load(&kicking)) {
-		usleep(2000 + below(&r, 20000));
-		pthread_kill(workers[below(&r, NR_WORKERS)].th, SIGUSR1);
+		usleep(2000 + kt_below(&r, 20000));
+		pthread_kill(workers[kt_below(&r, NR_WORKERS)].th, SIGUSR1);
 	}
 	return NULL;
 }
@@ -1280,12 +1261,12 @@ static void *kicker_main(void *arg)
 /* Children that live a few milliseconds, to be targets that vanish. */
 static void *spawner_main(void *arg)
 {
-	struct rng r = { seed ^ 0x6b696473 };
+	struct kt_rng r = { seed ^ 0x6b696473 };
 	unsigned int i = 0;
 
 	(void)arg;
 	while (atomic_load(&fuzzing)) {
-		unsigned int delay = below(&r, 20000);
+		unsigned int delay = kt_below(&r, 20000);
 		pid_t old = kids[i % NR_KIDS], pid;
 
 		/* The oldest has long exited; reaped only now, a zombie until then. */
@@ -1303,7 +1284,7 @@ static void *spawner_main(void *arg)
 			_exit(0);
 		}
 		kids[i++ % NR_KIDS] = pid;
-		usleep(1000 + below(&r, 4000));
+		usleep(1000 + kt_below(&r, 4000));
 	}
 	for (i = 0; i < NR_KIDS; i++)
 		if (kids[i] > 0)

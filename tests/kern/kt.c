@@ -241,6 +241,20 @@ size_t kt_max_snapshot(int fd)
 	return hs.max_snapshot_size;
 }
 
+uint64_t kt_rnd(struct kt_rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t kt_below(struct kt_rng *r, uint64_t n)
+{
+	return n ? kt_rnd(r) % n : 0;
+}
+
 int kt_count_kdamonds(void)
 {
 	char path[300], comm[64];

@@ -75,6 +75,13 @@ const struct damon_snapshot_region *kt_region(const struct damon_snapshot *s,
 void kt_check_snapshot(const struct damon_snapshot *s);
 /* A buffer large enough for any snapshot of the session. */
 size_t kt_max_snapshot(int fd);
+/* A seedable PRNG (splitmix64: one word of state) for the random tests. */
+struct kt_rng {
+	uint64_t s;
+};
+uint64_t kt_rnd(struct kt_rng *r);
+/* A number in [0, n), 0 if n is 0. */
+uint64_t kt_below(struct kt_rng *r, uint64_t n);
 /* Number of kernel threads named damondev/... (sessions' kdamonds). */
 int kt_count_kdamonds(void);
 #endif

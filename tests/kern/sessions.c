@@ -3,7 +3,6 @@
  * Eight sessions at once, each with its own kernel thread, four on the
  * same target and four on different ones; each gets its own snapshots.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -12,28 +11,6 @@
 
 #define NR 8
 
-static int count_threads(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	char path[300], comm[64];
-	int n = 0;
-
-	while ((e = readdir(d))) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "damondev/", 9))
-			n++;
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
 int main(void)
 {
 	int fds[NR], i;
@@ -41,7 +18,7 @@ int main(void)
 	size_t len;
 	char *buf;
 
-	KT_ASSERT(count_threads() == 0);
+	KT_ASSERT(kt_count_kdamonds() == 0);
 	for (i = 0; i < NR; i++) {
 		fds[i] = kt_open();
 		own[i] = i < NR / 2 ? shared : kt_spawn_sleeper();
@@ -49,7 +26,7 @@ int main(void)
 		kt_set_targets(fds[i], &own[i], 1);
 		KT_SYS(ioctl(fds[i], DAMON_IOC_START));
 	}
-	KT_ASSERT(count_threads() == NR);
+	KT_ASSERT(kt_count_kdamonds() == NR);
 	kt_pass("%d sessions run %d damondev threads", NR, NR);
 
 	len = kt_max_snapshot(fds[0]) * 16;
@@ -70,11 +47,11 @@ int main(void)
 	for (i = 0; i < NR; i += 2)
 		close(fds[i]);
 	usleep(100000);
-	KT_ASSERT(count_threads() == NR / 2);
+	KT_ASSERT(kt_count_kdamonds() == NR / 2);
 	for (i = 1; i < NR; i += 2)
 		close(fds[i]);
 	usleep(100000);
-	KT_ASSERT(count_threads() == 0);
+	KT_ASSERT(kt_count_kdamonds() == 0);
 	kt_pass("closing a running session ends its thread");
 	for (i = NR / 2; i < NR; i++)
 		kt_kill(own[i]);
