@@ -16,8 +16,9 @@ for f in /lib/systemd/systemd-udevd /usr/lib/systemd/systemd-udevd; do
 done
 [ -n "$udevd" ] || fail "systemd-udevd not found: apt-get install udev"
 command -v udevadm > /dev/null || fail "udevadm not found: apt-get install udev"
-# The VM's init chroots into the overlay; systemd tools then ignore most
-# requests ("Running in chroot, ignoring request") unless told not to.
+# In a chroot systemd tools ignore most requests ("Running in chroot,
+# ignoring request"); the VM's init switches root, but these tests should
+# not depend on how they are started.
 export SYSTEMD_IGNORE_CHROOT=1
 
 # The group, from the sysusers.d file (remove it first if an earlier
