@@ -92,8 +92,15 @@ int main(void)
 	pthread_create(&rt, NULL, reader, NULL);
 	usleep(200000);
 
-	/* The reader is stuck in its fault: monitoring goes on. */
+	/*
+	 * The reader is stuck in its fault: monitoring goes on, and STATUS,
+	 * which takes the queue's lock, answers at once.
+	 */
+	t0 = now();
 	kt_status(fd, &st1);
+	if (now() - t0 > 1.0)
+		KT_FAIL("STATUS took %.3f s behind a reader stuck in a fault",
+			now() - t0);
 	usleep(300000);
 	kt_status(fd, &st2);
 	if (st2.snapshots < st1.snapshots + 5)
