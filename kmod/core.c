@@ -100,10 +100,9 @@ static u64 dmon_kvmalloc_bytes(u64 size)
  * @nr_targets:	number of targets
  *
  * Counts what the allocator hands out for the queue slots (and the
- * readers' spare), the regions
- * arrays, the target list and the session itself, not what was asked for:
- * the rounding is up to a third of it.  The kdamond's stack is not
- * counted.
+ * readers' spare), the regions arrays, the target list and the session
+ * itself, not what was asked for: the rounding is up to a third of it.
+ * The kdamond's stack is not counted.
  *
  * Return: bytes, the figure checked against DMON_MAX_SESSION_MEMORY.
  */
