@@ -512,9 +512,9 @@ static void dmon_merge_pass(struct dmon_regions *rs, u32 threshold,
  * rounded down, so they stay between those of the parts.
  *
  * If more than @max_nr_regions regions remain, dmon_bound_regions()
- * repeats merging (without updating ages again) with a threshold doubling each time (0 becomes 1)
- * up to the highest nr_accesses of the regions, at which every contiguous
- * pair qualifies; then with @sz_limit doubling each time, and at last
+ * repeats merging (without updating ages again) with a threshold doubling
+ * each time (0 becomes 1) up to the highest nr_accesses of the regions, at
+ * which every contiguous pair qualifies; then with @sz_limit doubling each time, and at last
  * without it.  These further passes stop as soon as @max_nr_regions
  * regions are left, so the bound is met exactly rather than by collapsing
  * (with min == max, or after lowering max online, a pass without a size
