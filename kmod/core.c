@@ -236,30 +236,25 @@ static void dmon_drop_queue(struct dmon_queue *q)
 	dmon_free_slots(old, old_depth);
 }
 
-/* Give the queue fresh, empty slots; readers may be looking at it. */
-static int dmon_reset_queue(struct dmon_queue *q, u32 depth, size_t size)
+/*
+ * Give a queue emptied by dmon_drop_queue() the slots of a new run; readers
+ * may be looking at it.
+ */
+static int dmon_fill_queue(struct dmon_queue *q, u32 depth, size_t size)
 {
-	void **slots = dmon_alloc_slots(depth, size), **old;
-	u32 old_depth;
+	void **slots = dmon_alloc_slots(depth, size);
 
 	if (!slots)
 		return -ENOMEM;
 	mutex_lock(&q->lock);
-	old = q->slots;
-	old_depth = q->depth;
 	q->slots = slots;
 	q->depth = depth;
 	q->slot_size = size;
-	q->gen++;
-	q->run++;
-	q->head = 0;
-	q->count = 0;
 	q->produced = 0;
 	q->dropped = 0;
 	q->carry = 0;
 	q->ended = false;
 	mutex_unlock(&q->lock);
-	dmon_free_slots(old, old_depth);
 	return 0;
 }
 
@@ -930,8 +925,8 @@ int dmon_start(struct dmon_session *s)
 	err = dmon_alloc_regions(s->targets, s->nr_targets, cap);
 	if (err)
 		return err;
-	err = dmon_reset_queue(&s->queue, s->attrs.queue_depth,
-			       dmon_snapshot_size(&s->attrs, s->nr_targets));
+	err = dmon_fill_queue(&s->queue, s->attrs.queue_depth,
+			      dmon_snapshot_size(&s->attrs, s->nr_targets));
 	if (err)
 		return err;
 	s->end_reason = DAMON_END_NONE;
