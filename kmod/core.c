@@ -5,37 +5,18 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/cred.h>
-#include <linux/capability.h>
+#include <linux/cgroup.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
-#include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
-#include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "dmon.h"
-
-static bool require_admin;
-module_param(require_admin, bool, 0644);
-MODULE_PARM_DESC(require_admin,
-		 "Require CAP_SYS_ADMIN to use /dev/damon at all (default: a caller may monitor the processes it could ptrace-read)");
-
-/**
- * dmon_require_admin() - is /dev/damon restricted to CAP_SYS_ADMIN?
- *
- * Return: the require_admin module parameter.
- */
-bool dmon_require_admin(void)
-{
-	return READ_ONCE(require_admin);
-}
 
 /**
  * dmon_default_attrs() - the attributes a new session starts with
@@ -122,46 +103,6 @@ u64 dmon_session_bytes(const struct dmon_attrs *a, u32 nr_targets)
 }
 
 /**
- * dmon_may_monitor() - may a session monitor @task?
- * @file:	the session's file: its opener's credentials decide
- * @task:	the process to monitor
- * @mm:		its address space
- *
- * The rule of ptrace's credential check for reading a process (which is not
- * exported): the opener's fsuid/fsgid equal all of the target's uids/gids,
- * or the opener has CAP_SYS_PTRACE in the target's user namespace; and the
- * target is dumpable unless the opener has CAP_SYS_PTRACE over its mm.
- * With require_admin set, only CAP_SYS_ADMIN counts.  Checked when a
- * target is added and again every aggregation interval, so a target that
- * execs a setuid program or becomes non-dumpable is dropped.
- *
- * Return: true if monitoring is allowed.
- */
-bool dmon_may_monitor(struct file *file, struct task_struct *task,
-		      struct mm_struct *mm)
-{
-	const struct cred *cred = file->f_cred, *tcred;
-	bool ok;
-
-	if (dmon_require_admin())
-		return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
-	rcu_read_lock();
-	tcred = __task_cred(task);
-	ok = (uid_eq(cred->fsuid, tcred->euid) &&
-	      uid_eq(cred->fsuid, tcred->suid) &&
-	      uid_eq(cred->fsuid, tcred->uid) &&
-	      gid_eq(cred->fsgid, tcred->egid) &&
-	      gid_eq(cred->fsgid, tcred->sgid) &&
-	      gid_eq(cred->fsgid, tcred->gid)) ||
-	     file_ns_capable(file, tcred->user_ns, CAP_SYS_PTRACE);
-	rcu_read_unlock();
-	if (ok && get_dumpable(mm) != SUID_DUMP_USER &&
-	    !file_ns_capable(file, mm->user_ns, CAP_SYS_PTRACE))
-		ok = false;
-	return ok;
-}
-
-/**
  * dmon_session_alloc() - a new idle session with default attributes
  * @file:	the open file of /dev/damon it belongs to
  *
@@ -174,6 +115,7 @@ struct dmon_session *dmon_session_alloc(struct file *file)
 	if (!s)
 		return NULL;
 	s->file = file;
+	s->privileged = dmon_privileged(file);
 	mutex_init(&s->lock);
 	mutex_init(&s->queue.lock);
 	mutex_init(&s->queue.read_lock);
@@ -258,6 +200,14 @@ static int dmon_fill_queue(struct dmon_queue *q, u32 depth, size_t size)
 	return 0;
 }
 
+/* The regions of @t no longer describe the address space it remembers. */
+static void dmon_forget_mm(struct dmon_target *t)
+{
+	if (t->mm)
+		mmdrop(t->mm);
+	t->mm = NULL;
+}
+
 static void dmon_free_targets(struct dmon_target *targets, u32 nr)
 {
 	u32 i;
@@ -267,6 +217,7 @@ static void dmon_free_targets(struct dmon_target *targets, u32 nr)
 	for (i = 0; i < nr; i++) {
 		put_pid(targets[i].pid);
 		kvfree(targets[i].regions.r);
+		dmon_forget_mm(&targets[i]);
 	}
 	kfree(targets);
 }
@@ -294,7 +245,10 @@ void dmon_config(struct dmon_session *s, struct dmon_attrs *attrs, u32 *nr)
 	*nr = s->pending ? s->pending->nr_targets : s->nr_targets;
 }
 
-/* A copy of a target list: new pid references, empty regions. */
+/*
+ * A copy of a target list: new pid references, empty regions, revocations
+ * kept (only SET_TARGETS, which checks again, lifts one).
+ */
 static struct dmon_target *dmon_dup_targets(const struct dmon_target *from,
 					    u32 nr)
 {
@@ -306,6 +260,7 @@ static struct dmon_target *dmon_dup_targets(const struct dmon_target *from,
 	for (i = 0; i < nr; i++) {
 		t[i].pid = get_pid(from[i].pid);
 		t[i].pid_nr = from[i].pid_nr;
+		t[i].flags = from[i].flags & DAMON_TARGET_REVOKED;
 	}
 	return t;
 }
@@ -323,7 +278,9 @@ static int dmon_alloc_regions(struct dmon_target *targets, u32 nr, u32 cap)
 		t->regions.cap = t->regions.r ? cap : 0;
 		t->regions.nr = 0;
 		t->last_nr_regions = 0;
-		t->flags = 0;
+		/* A revoked target stays revoked across STOP and START. */
+		t->flags &= DAMON_TARGET_REVOKED;
+		dmon_forget_mm(t);
 		if (!t->regions.r)
 			return -ENOMEM;
 	}
@@ -349,8 +306,10 @@ static int dmon_prepare_pending(struct dmon_session *s,
 	if (targets) {
 		p->targets = targets;
 		p->nr_targets = nr;
+		p->checked = true;
 		targets = NULL;
 	} else {
+		p->checked = s->pending && s->pending->checked;
 		p->targets = s->pending ?
 			dmon_dup_targets(s->pending->targets, p->nr_targets) :
 			dmon_dup_targets(s->targets, p->nr_targets);
@@ -452,10 +411,12 @@ static void dmon_move_queue(struct dmon_queue *q, void **slots, u32 depth,
 static void dmon_apply_pending(struct dmon_session *s)
 {
 	struct dmon_pending *p = s->pending;
+	const struct dmon_attrs *o = &s->attrs, *n;
 	u32 i, j;
 
 	if (!p)
 		return;
+	n = &p->attrs;
 	for (i = 0; i < p->nr_targets; i++) {
 		struct dmon_target *nt = &p->targets[i];
 
@@ -466,15 +427,31 @@ static void dmon_apply_pending(struct dmon_session *s)
 				continue;
 			dmon_bound_regions(&ot->regions, 0,
 					   dmon_merge_sz_limit(&ot->regions,
-							       p->attrs.min_nr_regions),
-					   p->attrs.max_nr_regions);
+							       n->min_nr_regions),
+					   n->max_nr_regions);
+			/* Bounded to max_nr_regions, which the cap exceeds. */
+			if (WARN_ON_ONCE(ot->regions.nr > nt->regions.cap))
+				ot->regions.nr = nt->regions.cap;
 			memcpy(nt->regions.r, ot->regions.r,
 			       ot->regions.nr * sizeof(*ot->regions.r));
 			nt->regions.nr = ot->regions.nr;
 			nt->last_nr_regions = ot->last_nr_regions;
+			/* The regions go with the mm they describe. */
+			nt->mm = ot->mm;
+			ot->mm = NULL;
 			nt->flags = ot->flags;
+			if (p->checked)
+				nt->flags &= ~DAMON_TARGET_REVOKED;
 			break;
 		}
+	}
+	/* Tuned intervals stand unless the change concerns them. */
+	if (n->sample_us != o->sample_us || n->aggr_us != o->aggr_us ||
+	    n->tune_goal_bp != o->tune_goal_bp ||
+	    n->tune_min_sample_us != o->tune_min_sample_us ||
+	    n->tune_max_sample_us != o->tune_max_sample_us) {
+		WRITE_ONCE(s->sample_us, n->sample_us);
+		WRITE_ONCE(s->aggr_us, n->aggr_us);
 	}
 	dmon_free_targets(s->targets, s->nr_targets);
 	s->targets = p->targets;
@@ -505,6 +482,9 @@ struct dmon_interval {
 	u64 samples_done;
 	u32 nr_passes;
 	bool checked;
+	u32 tlb_flushes;
+	u32 tlb_flushes_shared;
+	u64 tlb_flush_ns;
 };
 
 static void dmon_fill_snapshot(struct dmon_session *s,
@@ -513,7 +493,7 @@ static void dmon_fill_snapshot(struct dmon_session *s,
 {
 	char *p = (char *)(hdr + 1);
 	u64 cpu = current->se.sum_exec_runtime;
-	u32 i, j;
+	u32 i, j, n = 0;
 
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->type = DAMON_RECORD_SNAPSHOT;
@@ -530,11 +510,14 @@ static void dmon_fill_snapshot(struct dmon_session *s,
 	/* The passes a punctual thread would have made, at the same size. */
 	if (iv->nr_passes)
 		hdr->samples_due = div64_u64(now - iv->start_ns,
-					     s->attrs.sample_us * NSEC_PER_USEC) *
+					     s->sample_us * NSEC_PER_USEC) *
 				   div_u64(iv->samples_done, iv->nr_passes);
-	hdr->sample_us = s->attrs.sample_us;
-	hdr->aggr_us = s->attrs.aggr_us;
+	hdr->sample_us = s->sample_us;
+	hdr->aggr_us = s->aggr_us;
 	hdr->nr_passes = iv->nr_passes;
+	hdr->tlb_flushes = iv->tlb_flushes;
+	hdr->tlb_flushes_shared = iv->tlb_flushes_shared;
+	hdr->tlb_flush_ns = iv->tlb_flush_ns;
 
 	for (i = 0; i < s->nr_targets; i++) {
 		struct dmon_target *t = &s->targets[i];
@@ -554,6 +537,9 @@ static void dmon_fill_snapshot(struct dmon_session *s,
 			sr->nr_accesses = r->nr_accesses;
 			sr->age = r->age;
 			p += sizeof(*sr);
+			/* Under the queue's mutex; readers wait anyway. */
+			if (!(++n % DMON_RESCHED_REGIONS))
+				cond_resched();
 		}
 	}
 	hdr->size = p - (char *)hdr;
@@ -615,7 +601,7 @@ static void dmon_update_regions(struct dmon_session *s, struct dmon_target *t,
 	if (!rs->nr || dmon_apply_ranges(rs, ranges, nr_ranges))
 		dmon_init_regions(rs, ranges, nr_ranges,
 				  s->attrs.min_nr_regions);
-	t->flags = (t->flags & ~DAMON_TARGET_SPAN) | flags;
+	WRITE_ONCE(t->flags, (t->flags & ~DAMON_TARGET_SPAN) | flags);
 	/*
 	 * The even split rounds down and vanished ranges take their regions
 	 * along: split up to min_nr_regions (a target smaller than that many
@@ -631,15 +617,58 @@ static void dmon_update_regions(struct dmon_session *s, struct dmon_target *t,
 }
 
 /*
- * One pass over the targets, each under one mmap_read_lock: if @recheck,
- * drop targets the session may no longer monitor; if @check, count whether
- * the page sampled last time was accessed; if @update, fit the regions to
- * the mappings first; then, in either case, clear the
- * Accessed bit of a newly chosen page per region for the next check.
+ * The address space of @t for one pass, if the session may still monitor
+ * it: checked on every pass, against the mm the process has now, before
+ * anything of that mm is touched.  A refused target is revoked for good
+ * (until SET_TARGETS names it again) and loses its regions; one that
+ * exec'd a program it may still monitor starts afresh, since its regions
+ * describe an address space that is gone.  Returns the mm with a
+ * reference, NULL if the target has exited or is revoked, or
+ * ERR_PTR(-EINTR) when the kdamond is asked to stop.
+ */
+static struct mm_struct *dmon_target_mm(struct dmon_session *s,
+					struct dmon_target *t)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+
+	if (t->flags & (DAMON_TARGET_EXITED | DAMON_TARGET_REVOKED))
+		return NULL;
+	task = get_pid_task(t->pid, PIDTYPE_PID);
+	if (!task) {
+		mm = NULL;
+	} else {
+		mm = dmon_get_checked_mm(s->file, task, false);
+		put_task_struct(task);
+		if (mm == ERR_PTR(-EINTR))
+			return mm;
+	}
+	if (IS_ERR_OR_NULL(mm)) {
+		WRITE_ONCE(t->flags, t->flags | (mm ? DAMON_TARGET_REVOKED :
+						 DAMON_TARGET_EXITED));
+		WRITE_ONCE(t->regions.nr, 0);
+		dmon_forget_mm(t);
+		return NULL;
+	}
+	if (mm != t->mm) {
+		dmon_forget_mm(t);
+		WRITE_ONCE(t->regions.nr, 0);
+		mmgrab(mm);
+		t->mm = mm;
+	}
+	return mm;
+}
+
+/*
+ * One pass over the targets, each checked (see dmon_target_mm()) and then
+ * under one mmap_read_lock: if @check, count whether the page sampled last
+ * time was accessed; if @update, fit the regions to the mappings first;
+ * then, in either case, clear the Accessed bit of a newly chosen page per
+ * region for the next check, and flush TLBs if the session asks for it.
  * Returns the number of targets still alive.
  */
 static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
-		     bool check, bool update, bool recheck)
+		     bool check, bool update)
 {
 	u32 alive = 0, i, j;
 
@@ -647,32 +676,15 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 		struct dmon_target *t = &s->targets[i];
 		struct dmon_regions *rs = &t->regions;
 		struct vm_area_struct *vma;
-		struct task_struct *task;
-		struct mm_struct *mm = NULL;
+		struct mm_struct *mm;
 		bool counted;
 
-		if (t->flags & (DAMON_TARGET_EXITED | DAMON_TARGET_REVOKED))
+		mm = dmon_target_mm(s, t);
+		if (!mm)
 			continue;
-		task = get_pid_task(t->pid, PIDTYPE_PID);
-		if (task)
-			mm = get_task_mm(task);
-		if (!mm) {
-			if (task)
-				put_task_struct(task);
-			t->flags |= DAMON_TARGET_EXITED;
-			rs->nr = 0;
-			continue;
-		}
-		if (recheck && !dmon_may_monitor(s->file, task, mm)) {
-			t->flags |= DAMON_TARGET_REVOKED;
-			rs->nr = 0;
-		}
-		put_task_struct(task);
-		if (t->flags & DAMON_TARGET_REVOKED) {
-			mmput(mm);
-			continue;
-		}
 		alive++;
+		if (IS_ERR(mm))
+			break;
 		/*
 		 * A writer can hold the lock long (unmapping gigabytes);
 		 * kthread_stop() interrupts this wait, so stop is not held
@@ -692,14 +704,19 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 		 * page share its Accessed bit, and must not see each other's
 		 * clearing.
 		 */
-		for (j = 0; counted && j < rs->nr; j++)
+		for (j = 0; counted && j < rs->nr; j++) {
 			if (dmon_young(mm, rs->r[j].sampling_addr, &vma))
 				rs->r[j].nr_accesses++;
+			if (!((j + 1) % DMON_RESCHED_REGIONS))
+				cond_resched();
+		}
 		for (j = 0; j < rs->nr; j++) {
 			struct dmon_region *r = &rs->r[j];
 
 			r->sampling_addr = dmon_random_sampling_addr(r);
 			dmon_mkold(mm, r->sampling_addr, &vma);
+			if (!((j + 1) % DMON_RESCHED_REGIONS))
+				cond_resched();
 		}
 		up_read(&mm->mmap_lock);
 		mmput(mm);
@@ -708,8 +725,14 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 			iv->checked = true;
 		}
 	}
-	if (alive && (s->attrs.flags & DAMON_ATTR_TLB_FLUSH))
-		dmon_flush_tlbs();
+	if (alive && (s->attrs.flags & DAMON_ATTR_TLB_FLUSH)) {
+		struct dmon_flush_result fr;
+
+		dmon_flush_tlbs(s->privileged, &fr);
+		iv->tlb_flushes += fr.served;
+		iv->tlb_flushes_shared += fr.served && !fr.issued;
+		iv->tlb_flush_ns += fr.ns;
+	}
 	return alive;
 }
 
@@ -750,10 +773,9 @@ static void dmon_split_targets(struct dmon_session *s)
 	}
 }
 
-/* Access samples seen and possible over the tuning period, size-weighted. */
+/* The share of samples that found pages accessed, per aggregation. */
 struct dmon_tuner {
-	u64 observed;
-	u64 possible;
+	u64 score_sum_bp;
 	u32 aggrs;
 };
 
@@ -763,38 +785,44 @@ struct dmon_tuner {
  * samples that found pages accessed is from the goal: too few, and longer
  * intervals give pages more time to be accessed between checks.  A step
  * is at most x1.5 or x0.75, so one odd period does not swing it.
+ *
+ * The share is weighted by region size within an aggregation, with each
+ * region's share in basis points first: pages (at most 2^44 per target
+ * with 5-level paging, DMON_MAX_TARGETS targets) times 10000 stays below
+ * 2^64 however sparse and large the mappings.
  */
 static void dmon_tune_intervals(struct dmon_session *s, struct dmon_tuner *tu,
 				const struct dmon_interval *iv)
 {
-	struct dmon_attrs *a = &s->attrs;
-	u64 score_bp, factor_bp, sample, aggr;
+	const struct dmon_attrs *a = &s->attrs;
+	u64 score_bp, factor_bp, sample, aggr, seen = 0, pages = 0;
 	u32 i, j;
 
-	if (!a->tune_goal_bp)
+	if (!a->tune_goal_bp || !iv->nr_passes)
 		return;
 	for (i = 0; i < s->nr_targets; i++) {
 		const struct dmon_regions *rs = &s->targets[i].regions;
 
 		for (j = 0; j < rs->nr; j++) {
-			u64 pages = (rs->r[j].end - rs->r[j].start) >> PAGE_SHIFT;
+			u64 n = (rs->r[j].end - rs->r[j].start) >> PAGE_SHIFT;
 
-			tu->observed += pages * rs->r[j].nr_accesses;
-			tu->possible += pages * iv->nr_passes;
+			seen += n * div_u64((u64)rs->r[j].nr_accesses * 10000,
+					    iv->nr_passes);
+			pages += n;
 		}
 	}
+	tu->score_sum_bp += pages ? div64_u64(seen, pages) : 0;
 	if (++tu->aggrs < a->tune_aggrs)
 		return;
-	score_bp = tu->possible ?
-		   div64_u64(tu->observed * 10000, tu->possible) : 0;
+	score_bp = div_u64(tu->score_sum_bp, tu->aggrs);
 	factor_bp = div64_u64((u64)a->tune_goal_bp * 10000, max(score_bp, 1ULL));
 	factor_bp = (clamp_t(u64, factor_bp, 5000, 20000) + 10000) / 2;
-	sample = clamp_t(u64, div_u64(a->sample_us * factor_bp, 10000),
+	sample = clamp_t(u64, div_u64(s->sample_us * factor_bp, 10000),
 			 a->tune_min_sample_us, a->tune_max_sample_us);
-	aggr = min_t(u64, div64_u64(a->aggr_us * sample, a->sample_us),
+	aggr = min_t(u64, div64_u64(s->aggr_us * sample, s->sample_us),
 		     DMON_MAX_INTERVAL_US);
-	WRITE_ONCE(a->sample_us, sample);
-	WRITE_ONCE(a->aggr_us, max(aggr, sample));
+	WRITE_ONCE(s->sample_us, sample);
+	WRITE_ONCE(s->aggr_us, max(aggr, sample));
 	memset(tu, 0, sizeof(*tu));
 }
 
@@ -810,6 +838,9 @@ static void dmon_reset_interval(struct dmon_session *s,
 	iv->samples_done = 0;
 	iv->nr_passes = 0;
 	iv->checked = false;
+	iv->tlb_flushes = 0;
+	iv->tlb_flushes_shared = 0;
+	iv->tlb_flush_ns = 0;
 }
 
 /* Sleep until @deadline (CLOCK_MONOTONIC ns) or until asked to stop. */
@@ -829,19 +860,18 @@ static void dmon_sleep_until(u64 deadline, u64 slack)
 static int dmon_kdamond(void *data)
 {
 	struct dmon_session *s = data;
-	const struct dmon_attrs *a = &s->attrs;	/* changes only here */
 	struct dmon_interval iv;
 	struct dmon_tuner tuner = {};
 	u64 now = ktime_get_ns(), next = now;
-	u64 next_update = now + a->update_us * NSEC_PER_USEC;
+	u64 next_update = now + s->attrs.update_us * NSEC_PER_USEC;
 	bool exited = false, update;
 
 	dmon_reset_interval(s, &iv, now);
 	while (!kthread_should_stop()) {
-		u64 sample_ns = a->sample_us * NSEC_PER_USEC;
+		u64 sample_ns = s->sample_us * NSEC_PER_USEC;
 
 		iv.checked = false;
-		if (!dmon_pass(s, &iv, true, false, false)) {
+		if (!dmon_pass(s, &iv, true, false)) {
 			WRITE_ONCE(s->end_reason, DAMON_END_TARGETS_EXITED);
 			exited = true;
 			break;
@@ -849,7 +879,7 @@ static int dmon_kdamond(void *data)
 		if (iv.checked)
 			iv.nr_passes++;
 		now = ktime_get_ns();
-		if (now - iv.start_ns >= a->aggr_us * NSEC_PER_USEC) {
+		if (now - iv.start_ns >= s->aggr_us * NSEC_PER_USEC) {
 			dmon_merge_targets(s, &iv);
 			dmon_queue_snapshot(s, &iv);
 			/*
@@ -864,17 +894,18 @@ static int dmon_kdamond(void *data)
 			} else {
 				dmon_tune_intervals(s, &tuner, &iv);
 			}
-			sample_ns = a->sample_us * NSEC_PER_USEC;
+			sample_ns = s->sample_us * NSEC_PER_USEC;
 			dmon_reset_interval(s, &iv, now);
 			dmon_split_targets(s);
 			update = now >= next_update;
 			if (update)
-				next_update = now + a->update_us * NSEC_PER_USEC;
+				next_update = now +
+					s->attrs.update_us * NSEC_PER_USEC;
 			/*
 			 * Regions changed: sample pages inside the new ones,
 			 * cleared now, so the next check is exact.
 			 */
-			dmon_pass(s, &iv, false, update, true);
+			dmon_pass(s, &iv, false, update);
 		}
 		/* Keep the rhythm; skip, don't burst, after falling behind. */
 		next += sample_ns;
@@ -931,15 +962,29 @@ int dmon_start(struct dmon_session *s)
 		return err;
 	s->end_reason = DAMON_END_NONE;
 	s->cpu_ns = 0;
+	s->sample_us = s->attrs.sample_us;
+	s->aggr_us = s->attrs.aggr_us;
 
 	t = kthread_create(dmon_kdamond, s, "damondev/%d",
 			   task_tgid_nr(current));
-	if (IS_ERR(t)) {
+	err = PTR_ERR_OR_ZERO(t);
+	/*
+	 * The kdamond works for whoever starts it: it runs in that task's
+	 * cgroups, so their cpu.max, cpuset and memory limits hold, and at
+	 * no higher priority than that task (nor than a plain kthread).
+	 */
+	if (!err) {
+		err = cgroup_attach_task_all(current, t);
+		if (err)
+			kthread_stop(t);
+	}
+	if (err) {
 		mutex_lock(&s->queue.lock);
 		s->queue.ended = true;
 		mutex_unlock(&s->queue.lock);
-		return PTR_ERR(t);
+		return err;
 	}
+	set_user_nice(t, max(task_nice(current), 0));
 	get_task_struct(t);
 	s->kdamond = t;
 	s->started = true;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Internal interfaces of the damondev module: the session (core.c), the
- * address-space operations (vaddr.c) and the device (main.c).
+ * address-space operations (vaddr.c), permissions and shared budgets
+ * (policy.c) and the device (main.c).
  */
 #ifndef DAMONDEV_DMON_H
 #define DAMONDEV_DMON_H
@@ -24,6 +25,8 @@
 #define DMON_MAX_SAMPLE_US		(10ULL * USEC_PER_SEC)
 #define DMON_MAX_INTERVAL_US		(3600ULL * USEC_PER_SEC)
 #define DMON_MAX_SESSION_MEMORY		(64ULL << 20)
+/* Regions handled between two chances to reschedule. */
+#define DMON_RESCHED_REGIONS		256
 
 /* Validated attributes of a session, in the units the kernel uses. */
 struct dmon_attrs {
@@ -47,6 +50,9 @@ struct dmon_attrs {
  * @flags:	DAMON_TARGET_* bits
  * @regions:	its regions; empty until the first pass sets them up
  * @last_nr_regions: number of regions after the previous split
+ * @mm:		the address space @regions describe, which passed the
+ *		permission check (a grabbed reference, so that an exec's new
+ *		mm can never compare equal to it), or NULL
  */
 struct dmon_target {
 	struct pid *pid;
@@ -54,6 +60,7 @@ struct dmon_target {
 	u32 flags;
 	struct dmon_regions regions;
 	u32 last_nr_regions;
+	struct mm_struct *mm;
 };
 
 /**
@@ -96,6 +103,9 @@ struct dmon_queue {
  * @nr_targets:	number of @targets
  * @slots:	new queue slots: @attrs.queue_depth of @slot_size bytes
  * @slot_size:	bytes of each slot
+ * @checked:	@targets were named and checked by SET_TARGETS, which lifts
+ *		a revocation; else they are the targets in force, and keep
+ *		theirs
  *
  * Everything is allocated by the ioctl, in the opener's context; the
  * kdamond only moves regions and queued snapshots into it and frees what
@@ -107,24 +117,31 @@ struct dmon_pending {
 	u32 nr_targets;
 	void **slots;
 	size_t slot_size;
+	bool checked;
 };
 
 /**
  * struct dmon_session - what one open file of /dev/damon owns
  * @file:	the file; its opener's credentials decide what may be monitored
- * @lock:	serialises the ioctls; never taken by the kdamond
+ * @privileged:	its opener had CAP_SYS_ADMIN or CAP_PERFMON: exempt from the
+ *		machine-wide TLB flush budget
+ * @lock:	serialises the ioctls; the kdamond only ever tries it
  * @attrs:	attributes in force (of the next run, when idle)
  * @targets:	@nr_targets targets in force
  * @kdamond:	the monitoring thread while one exists (a reference is held)
  * @end_reason:	enum damon_end of the last run
  * @started:	a run was started at least once
  * @cpu_ns:	CPU time of the kdamond, updated by itself
+ * @sample_us:	sampling interval in force: @attrs' unless auto-tuning
+ *		changed it; written by the kdamond only
+ * @aggr_us:	aggregation interval in force, likewise
  * @queue:	snapshots for readers
  * @pending:	configuration set while running, applied by the kdamond at
  *		the next aggregation boundary (under @lock)
  */
 struct dmon_session {
 	struct file *file;
+	bool privileged;
 	struct mutex lock;
 	struct dmon_attrs attrs;
 	struct dmon_target *targets;
@@ -133,6 +150,8 @@ struct dmon_session {
 	u32 end_reason;
 	bool started;
 	u64 cpu_ns;
+	u64 sample_us;
+	u64 aggr_us;
 	struct dmon_queue queue;
 	struct dmon_pending *pending;
 };
@@ -153,9 +172,30 @@ bool dmon_running(struct dmon_session *s);
 ssize_t dmon_read_snapshots(struct dmon_session *s, char __user *buf,
 			    size_t count, bool nonblock);
 __poll_t dmon_poll_mask(struct dmon_session *s);
+
+/* policy.c */
+/**
+ * struct dmon_flush_result - what dmon_flush_tlbs() did for its caller
+ * @served:	a flush that started after the caller's clears completed
+ * @issued:	the caller made that flush (else another session did)
+ * @ns:		time spent, waiting for the machine-wide budget included
+ */
+struct dmon_flush_result {
+	bool served;
+	bool issued;
+	u64 ns;
+};
+
+bool dmon_require_admin(void);
+bool dmon_privileged(struct file *file);
 bool dmon_may_monitor(struct file *file, struct task_struct *task,
 		      struct mm_struct *mm);
-bool dmon_require_admin(void);
+struct mm_struct *dmon_get_checked_mm(struct file *file,
+				      struct task_struct *task, bool killable);
+int dmon_account_session(struct file *file);
+void dmon_unaccount_session(struct file *file);
+u64 dmon_flush_min_sample_us(struct file *file);
+void dmon_flush_tlbs(bool privileged, struct dmon_flush_result *res);
 
 /* vaddr.c */
 struct mm_struct;
@@ -166,6 +206,5 @@ bool dmon_young(struct mm_struct *mm, unsigned long addr,
 		struct vm_area_struct **last);
 void dmon_mkold(struct mm_struct *mm, unsigned long addr,
 		struct vm_area_struct **last);
-void dmon_flush_tlbs(void);
 
 #endif /* DAMONDEV_DMON_H */

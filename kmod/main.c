@@ -21,12 +21,12 @@
 #include "dmon.h"
 
 /* The uapi structures must have no implicit padding (same on 32/64-bit). */
-static_assert(sizeof(struct damon_handshake) == 72);
+static_assert(sizeof(struct damon_handshake) == 80);
 static_assert(sizeof(struct damon_attrs) == 88);
 static_assert(sizeof(struct damon_targets) == 40);
 static_assert(sizeof(struct damon_status) == 64);
 static_assert(sizeof(struct damon_target_status) == 16);
-static_assert(sizeof(struct damon_snapshot) == 104);
+static_assert(sizeof(struct damon_snapshot) == 120);
 static_assert(sizeof(struct damon_snapshot_target) == 16);
 static_assert(sizeof(struct damon_snapshot_region) == 24);
 
@@ -104,6 +104,7 @@ static long dmon_handshake(struct dmon_session *s, void __user *uarg)
 	hs.max_sample_us = DMON_MAX_SAMPLE_US;
 	hs.max_interval_us = DMON_MAX_INTERVAL_US;
 	hs.max_session_memory = DMON_MAX_SESSION_MEMORY;
+	hs.flush_min_sample_us = dmon_flush_min_sample_us(s->file);
 	mutex_lock(&s->lock);
 	dmon_config(s, &attrs, &nr);
 	mutex_unlock(&s->lock);
@@ -170,6 +171,31 @@ static int dmon_check_tuning(const struct damon_attrs *in,
 	return err;
 }
 
+/*
+ * TLB flushes interrupt every CPU: an opener without CAP_SYS_ADMIN or
+ * CAP_PERFMON may not ask for them more often than the machine-wide budget
+ * allows one session (the budget holds at run time too, for all sessions
+ * together; this gives the error a name).
+ */
+static int dmon_check_flush(struct dmon_session *s, const struct dmon_attrs *a,
+			    struct dmon_err *e)
+{
+	u64 min = dmon_flush_min_sample_us(s->file);
+
+	if (!(a->flags & DAMON_ATTR_TLB_FLUSH))
+		return 0;
+	if (min == U64_MAX)
+		return dmon_fail(e, DAMON_FIELD_FLAGS, DAMON_ERR_FLUSH_BUDGET,
+				 0, 0);
+	if (a->sample_us < min)
+		return dmon_fail(e, DAMON_FIELD_SAMPLE_US,
+				 DAMON_ERR_FLUSH_BUDGET, min, 0);
+	if (a->tune_goal_bp && a->tune_min_sample_us < min)
+		return dmon_fail(e, DAMON_FIELD_TUNE_MIN_SAMPLE_US,
+				 DAMON_ERR_FLUSH_BUDGET, min, 0);
+	return 0;
+}
+
 /* Validate user attributes into @a; on error @e names the field. */
 static int dmon_check_attrs(struct dmon_session *s,
 			    const struct damon_attrs *in, struct dmon_attrs *a,
@@ -219,6 +245,8 @@ static int dmon_check_attrs(struct dmon_session *s,
 					nr_targets);
 	if (!err)
 		err = dmon_check_tuning(in, a, e);
+	if (!err)
+		err = dmon_check_flush(s, a, e);
 	return err;
 }
 
@@ -273,16 +301,16 @@ static struct pid *dmon_get_target(struct dmon_session *s, pid_t nr,
 		put_pid(pid);
 		return ERR_PTR(-ESRCH);
 	}
-	mm = get_task_mm(task);
+	mm = dmon_get_checked_mm(s->file, task, true);
 	if (!mm) {
 		dmon_fail(e, DAMON_FIELD_PIDS, DAMON_ERR_NO_MM, 0, 0);
 		err = -EINVAL;
-	} else {
-		if (!dmon_may_monitor(s->file, task, mm)) {
+	} else if (IS_ERR(mm)) {
+		err = PTR_ERR(mm);
+		if (err == -EPERM)
 			dmon_fail(e, DAMON_FIELD_PIDS, DAMON_ERR_NOT_PERMITTED,
 				  0, 0);
-			err = -EPERM;
-		}
+	} else {
 		mmput(mm);
 	}
 	put_task_struct(task);
@@ -472,9 +500,14 @@ static int dmon_open(struct inode *inode, struct file *file)
 	err = nonseekable_open(inode, file);
 	if (err)
 		return err;
+	err = dmon_account_session(file);
+	if (err)
+		return err;
 	s = dmon_session_alloc(file);
-	if (!s)
+	if (!s) {
+		dmon_unaccount_session(file);
 		return -ENOMEM;
+	}
 	file->private_data = s;
 	return 0;
 }
@@ -482,6 +515,7 @@ static int dmon_open(struct inode *inode, struct file *file)
 static int dmon_release(struct inode *inode, struct file *file)
 {
 	dmon_session_free(file->private_data);
+	dmon_unaccount_session(file);
 	return 0;
 }
 

@@ -7,15 +7,14 @@
  * hand, in a way that is safe from 6.1 (where page tables are freed under
  * the write lock, or, by munmap(), under the read lock but only where no
  * mapping is left) to 6.6 and later (where a PTE table can be freed by RCU
- * under a reader holding only mmap_read_lock): the PMD is read once, the
- * PTE table is used under rcu_read_lock() and its lock, and the PMD is
- * checked to be unchanged before the PTE is trusted.  Callers hold
- * mmap_read_lock.
+ * under a reader holding only mmap_read_lock): the PMD is read once inside
+ * the rcu_read_lock() section that uses the PTE table, the table is used
+ * under its lock, and the PMD is checked to be unchanged before the PTE is
+ * trusted.  Callers hold mmap_read_lock.
  */
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
-#include <linux/smp.h>
 
 #include "compat.h"
 #include "dmon.h"
@@ -111,6 +110,13 @@ static bool dmon_access_bit(struct mm_struct *mm, unsigned long addr,
 	pmd = dmon_find_pmd(mm, addr);
 	if (!pmd)
 		return false;
+	/*
+	 * From 6.6 a PTE table can be freed through RCU (pte_free_defer():
+	 * MADV_COLLAPSE, khugepaged) while we hold only mmap_read_lock: the
+	 * PMD must be read inside the read-side section that then uses the
+	 * table it points to, or the table can be freed in between.
+	 */
+	rcu_read_lock();
 	pmdval = dmon_pmdp_get_lockless(pmd);
 	if (pmd_present(pmdval) && pmd_trans_huge(pmdval)) {
 		ptl = pmd_lock(mm, pmd);
@@ -121,24 +127,22 @@ static bool dmon_access_bit(struct mm_struct *mm, unsigned long addr,
 				dmon_pmd_clear_young(pmd);
 		}
 		spin_unlock(ptl);
-		return young;
-	}
-	if (pmd_none(pmdval) || !pmd_present(pmdval) || pmd_bad(pmdval))
-		return false;
-	rcu_read_lock();
-	pte = pte_offset_kernel(&pmdval, addr);
-	ptl = pte_lockptr(mm, &pmdval);
-	spin_lock(ptl);
-	/* The table may have been freed or replaced since the PMD was read. */
-	if (pmd_same(pmdval, dmon_pmdp_get_lockless(pmd))) {
-		ptent = ptep_get(pte);
-		if (pte_present(ptent)) {
-			young = pte_young(ptent);
-			if (young && clear)
-				dmon_pte_clear_young(pte);
+	} else if (!pmd_none(pmdval) && pmd_present(pmdval) &&
+		   !pmd_bad(pmdval)) {
+		pte = pte_offset_kernel(&pmdval, addr);
+		ptl = pte_lockptr(mm, &pmdval);
+		spin_lock(ptl);
+		/* The table may have been replaced since the PMD was read. */
+		if (pmd_same(pmdval, dmon_pmdp_get_lockless(pmd))) {
+			ptent = ptep_get(pte);
+			if (pte_present(ptent)) {
+				young = pte_young(ptent);
+				if (young && clear)
+					dmon_pte_clear_young(pte);
+			}
 		}
+		spin_unlock(ptl);
 	}
-	spin_unlock(ptl);
 	rcu_read_unlock();
 	return young;
 }
@@ -170,15 +174,4 @@ void dmon_mkold(struct mm_struct *mm, unsigned long addr,
 		struct vm_area_struct **last)
 {
 	dmon_access_bit(mm, addr, last, true);
-}
-
-/**
- * dmon_flush_tlbs() - flush the TLBs of all CPUs
- *
- * After Accessed bits were cleared, so that the next access walks the page
- * table again and sets them (see DAMON_ATTR_TLB_FLUSH).
- */
-void dmon_flush_tlbs(void)
-{
-	on_each_cpu(dmon_flush_local_tlb, NULL, 1);
 }

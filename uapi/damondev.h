@@ -13,6 +13,14 @@
  *   loop: poll(fd, POLLIN) and read(fd, buf, len) snapshots
  *   ioctl(fd, DAMON_IOC_STOP) or close(fd)
  *
+ * open() fails with EPERM when the module parameter require_admin is set
+ * and the caller lacks CAP_SYS_ADMIN, with ENFILE when max_sessions
+ * sessions are open machine-wide, and with EUSERS when the caller's real
+ * user already has max_sessions_per_user open (CAP_SYS_ADMIN is exempt
+ * from that one).  A session's kernel thread runs in the cgroups of the
+ * process that calls DAMON_IOC_START, at its nice value (or 0 if that is
+ * lower), and its memory is charged to that process's memory cgroup.
+ *
  * Extensible structures.  Every ioctl argument starts with a __u32 `size`
  * that the caller sets to sizeof() of the structure it was compiled with.
  * The kernel accepts a smaller (older) structure and treats the missing tail
@@ -75,6 +83,11 @@
  *			queue slots, regions and targets, counted as the
  *			allocator serves them (rounded up); while running, a
  *			new configuration must fit next to the one in force
+ * @flush_min_sample_us: out: least sample_us (and tune_min_sample_us) this
+ *			session may combine with DAMON_ATTR_TLB_FLUSH: 0 if its
+ *			opener had CAP_SYS_ADMIN or CAP_PERFMON, else
+ *			1000000 / the module parameter tlb_flush_max_hz, or
+ *			~0 when that is 0 (no flushes for such openers)
  */
 struct damon_handshake {
 	__u32 size;
@@ -89,6 +102,7 @@ struct damon_handshake {
 	__u64 max_interval_us;
 	__u64 max_snapshot_size;
 	__u64 max_session_memory;
+	__u64 flush_min_sample_us;
 };
 
 /*
@@ -97,8 +111,16 @@ struct damon_handshake {
  * DAMON_ATTR_TLB_FLUSH: after clearing Accessed bits, flush the TLBs, so that
  * the next access of the target walks the page table and sets the bit again.
  * Without it, a page whose translation stays cached in a TLB can look idle
- * (upstream DAMON does not flush).  The flush costs the target TLB refills;
- * under QEMU's software emulation monitoring is nearly blind without it.
+ * (upstream DAMON does not flush).  A module cannot flush one address space
+ * only, so every flush interrupts every CPU and costs each of them TLB
+ * refills, whatever runs there; under QEMU's software emulation monitoring
+ * is nearly blind without it.  Flushes are shared: one that follows the
+ * clearing passes of several sessions serves them all.  For openers without
+ * CAP_SYS_ADMIN or CAP_PERFMON, flushes are spaced machine-wide at least
+ * 1 / tlb_flush_max_hz (a module parameter, default 100) apart: a session
+ * that asks earlier waits, and samples less often; SET_ATTRS refuses a
+ * sample_us below damon_handshake.flush_min_sample_us with
+ * DAMON_ERR_FLUSH_BUDGET.  Snapshots count the flushes that served them.
  */
 #define DAMON_ATTR_TLB_FLUSH	(1U << 0)
 #define DAMON_ATTR_ALL		(DAMON_ATTR_TLB_FLUSH)
@@ -172,11 +194,28 @@ struct damon_attrs {
  * @err_limit:	out: the bound that was violated
  *
  * Replaces the session's list of targets; while running, at the next
- * aggregation boundary, and targets that stay keep their regions.  Each pid must exist (ESRCH) and
- * the caller must be allowed to monitor it (EPERM): the same user as the
- * target and a dumpable target, or CAP_SYS_PTRACE over it.  These are the
- * credentials of the process that opened the session (the file's), checked
- * again every aggregation interval (see DAMON_TARGET_REVOKED).
+ * aggregation boundary, and targets that stay keep their regions.  Each pid
+ * must exist (ESRCH) and the session must be allowed to monitor it (EPERM).
+ *
+ * Permission.  The credentials are those of the process that opened the
+ * session (the file's), and the rule is ptrace's for reading a process
+ * (PTRACE_MODE_READ_FSCREDS, as for /proc/PID/maps) as far as a module can
+ * apply it: the opener's fsuid and fsgid equal all of the target's real,
+ * effective and saved uids and gids, or the opener has CAP_SYS_PTRACE in the
+ * target's user namespace; the target's address space is dumpable, or the
+ * opener has CAP_SYS_PTRACE over it; and (the commoncap rule) the opener is
+ * in the target's user namespace with every capability the target is
+ * permitted among its own effective ones, or has CAP_SYS_PTRACE there.  So
+ * a same-uid process with capabilities (ambient, file capabilities) and a
+ * process outside a user namespace the opener made are refused.  The check
+ * is made under the target's exec_update_lock together with taking its
+ * address space, as ptrace does, when the pid is set and again before
+ * every sampling pass, against the address space the process has then:
+ * a target that fails it is DAMON_TARGET_REVOKED, which lasts across
+ * DAMON_IOC_STOP and DAMON_IOC_START until SET_TARGETS names the pid again
+ * (and it passes again).  Not checked: LSM ptrace hooks (SELinux,
+ * AppArmor, Smack, Landlock, Yama), which no module can consult; where an
+ * LSM confines ptrace, load the module with require_admin=1.
  */
 struct damon_targets {
 	__u32 size;
@@ -220,6 +259,12 @@ enum damon_err {
 	DAMON_ERR_TOO_MUCH_MEMORY,	/* over max_session_memory; err_limit: room */
 	DAMON_ERR_BAD_ADDRESS,		/* EFAULT reading @pids */
 	DAMON_ERR_NO_MM,		/* a kernel thread or an exiting process */
+	/*
+	 * DAMON_ATTR_TLB_FLUSH this often needs CAP_SYS_ADMIN or CAP_PERFMON;
+	 * err_limit: the least allowed interval (0 with err_field FLAGS: no
+	 * flushes at all)
+	 */
+	DAMON_ERR_FLUSH_BUDGET,
 };
 
 /* damon_status.state */
@@ -345,6 +390,12 @@ struct damon_status {
  * @nr_passes:		sampling passes in this interval: the largest
  *			possible nr_accesses
  * @__pad2:		zero
+ * @tlb_flushes:	TLB flushes that followed this session's clearing
+ *			passes in this interval (DAMON_ATTR_TLB_FLUSH)
+ * @tlb_flushes_shared:	of those, flushes another session made that served
+ *			this one too
+ * @tlb_flush_ns:	time the kernel thread spent on them, waiting for the
+ *			machine-wide flush budget included
  */
 struct damon_snapshot {
 	__u32 size;
@@ -367,6 +418,9 @@ struct damon_snapshot {
 	__u64 aggr_us;
 	__u32 nr_passes;
 	__u32 __pad2;
+	__u32 tlb_flushes;
+	__u32 tlb_flushes_shared;
+	__u64 tlb_flush_ns;
 };
 
 /* damon_snapshot_target.flags and damon_target_status.flags */
@@ -380,7 +434,8 @@ struct damon_snapshot {
 /*
  * The session may no longer monitor the process (it became non-dumpable or
  * changed credentials, e.g. exec of a setuid program); it has no regions
- * and will not come back.
+ * and will not come back, not even after STOP and START, unless
+ * SET_TARGETS names the pid again and the check passes.
  */
 #define DAMON_TARGET_REVOKED	(1U << 2)
 
