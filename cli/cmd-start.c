@@ -33,7 +33,7 @@ struct start_options {
 	struct damon_attrs attrs;
 	uint64_t duration_ns;
 	char *output;		/* from popt, which leaves freeing it to us */
-	int force, background, no_tlb_flush;
+	int force, background, no_tlb_flush, sample_given;
 };
 
 /* ---- command line ---- */
@@ -112,6 +112,7 @@ static int take_option(struct start_options *o, int opt, const char *arg)
 	case OPT_PID:
 		return add_pids(o, arg);
 	case OPT_SAMPLE:
+		o->sample_given = 1;
 		return duration_option("--sample", arg, &o->attrs.sample_us);
 	case OPT_AGGR:
 		return duration_option("--aggr", arg, &o->attrs.aggr_us);
@@ -204,8 +205,10 @@ static int open_session(struct start_options *o, struct recording *rec,
 		ret = device_handshake(&rec->dev);
 	if (!ret)
 		ret = device_check(&rec->dev, &o->attrs);
-	if (!ret)
+	if (!ret) {
+		device_fit_flush_budget(&rec->dev, &o->attrs, o->sample_given);
 		ret = device_set_attrs(&rec->dev, &o->attrs);
+	}
 	if (!ret)
 		ret = device_set_targets(&rec->dev, o->pids, o->nr_pids,
 					 rec->command_pid);

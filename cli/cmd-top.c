@@ -35,7 +35,7 @@ struct top_options {
 	const char **command;
 	struct damon_attrs attrs;
 	uint64_t iterations;		/* 0: until stopped */
-	int batch, no_tlb_flush;
+	int batch, no_tlb_flush, sample_given;
 };
 
 enum { OPT_PID = 1000, OPT_SAMPLE, OPT_AGGR, OPT_UPDATE, OPT_ITERATIONS };
@@ -76,6 +76,7 @@ static int take_option(struct top_options *o, int opt, const char *arg)
 		o->pid = (int32_t)v;
 		return 0;
 	case OPT_SAMPLE:
+		o->sample_given = 1;
 		return duration_option("--sample", arg, &o->attrs.sample_us);
 	case OPT_AGGR:
 		return duration_option("--aggr", arg, &o->attrs.aggr_us);
@@ -117,8 +118,10 @@ static int open_session(struct top_options *o, struct session *s,
 		ret = device_handshake(&s->dev);
 	if (!ret)
 		ret = device_check(&s->dev, &o->attrs);
-	if (!ret)
+	if (!ret) {
+		device_fit_flush_budget(&s->dev, &o->attrs, o->sample_given);
 		ret = device_set_attrs(&s->dev, &o->attrs);
+	}
 	if (!ret)
 		ret = device_set_targets(&s->dev, &o->pid, 1,
 					 o->command ? s->cmd.pid : 0);

@@ -173,6 +173,21 @@ void explain_open(char *buf, size_t len, int err, const char *path)
 		snprintf(buf, len, "the damondev module does not let you open %s "
 			 "(operation not permitted): run damonctl as root", path);
 		break;
+	case ENFILE:
+		snprintf(buf, len, "%s has as many sessions open as the damondev "
+			 "module allows machine-wide (max_sessions): stop "
+			 "recordings you no longer need ('damonctl stop'), or ask "
+			 "an administrator to raise "
+			 "/sys/module/damondev/parameters/max_sessions", path);
+		break;
+	case EUSERS:
+		snprintf(buf, len, "you have as many %s sessions open as the "
+			 "damondev module allows one user (max_sessions_per_user): "
+			 "stop recordings you no longer need ('damonctl stop'), or "
+			 "ask an administrator to raise "
+			 "/sys/module/damondev/parameters/max_sessions_per_user",
+			 path);
+		break;
 	case ENXIO:
 	case ENODEV:
 		snprintf(buf, len, "%s exists but no damondev module serves it: "
@@ -283,6 +298,21 @@ void explain_attrs(char *buf, size_t len, int err,
 		snprintf(buf, len, "the module says %s must be zero: this is a bug "
 			 "in damonctl, please report it", opt);
 		break;
+	case DAMON_ERR_FLUSH_BUDGET:
+		if (f == DAMON_FIELD_FLAGS) {
+			snprintf(buf, len, "the damondev module allows TLB "
+				 "flushes only to CAP_SYS_ADMIN or CAP_PERFMON "
+				 "(tlb_flush_max_hz is 0): pass --no-tlb-flush, "
+				 "or run damonctl as root");
+			break;
+		}
+		field_value(lim, f, back->err_limit);
+		snprintf(buf, len, "%s is too short with TLB flushes: without "
+			 "CAP_PERFMON the damondev module allows them at most "
+			 "every %s machine-wide (tlb_flush_max_hz): raise %s to "
+			 "%s or more, pass --no-tlb-flush, or run damonctl as root",
+			 what, lim, opt, lim);
+		break;
 	default:
 		snprintf(buf, len, "the damondev module refused %s (reason %" PRIu32
 			 "): see 'dmesg' for details", what, back->err_reason);
@@ -316,9 +346,12 @@ void explain_targets(char *buf, size_t len, int err,
 		return;
 	}
 	if (err == EPERM) {
-		snprintf(buf, len, "you may not monitor %s: you may only monitor "
-			 "your own processes unless you have CAP_SYS_PTRACE (run "
-			 "damonctl as the process's owner, or as root)", who);
+		snprintf(buf, len, "you may not monitor %s: without "
+			 "CAP_SYS_PTRACE you may monitor only your own processes "
+			 "that are dumpable, hold no capabilities you lack and "
+			 "run in your user namespace, as with ptrace (run "
+			 "damonctl as root, or as the process's owner outside "
+			 "any user namespace)", who);
 		return;
 	}
 	switch (back->err_reason) {
@@ -395,6 +428,40 @@ int device_check(const struct damon_device *dev, const struct damon_attrs *a)
 
 	explain_features(msg, sizeof(msg), &dev->hs, a);
 	return msg[0] ? fail(EXIT_FAIL, msg) : 0;
+}
+
+/*
+ * TLB flushes are on by default, and the module spaces them for users
+ * without CAP_SYS_ADMIN or CAP_PERFMON: sample as often as the budget
+ * allows rather than fail, unless the user chose the interval.
+ */
+void device_fit_flush_budget(const struct damon_device *dev,
+			     struct damon_attrs *a, int sample_given)
+{
+	uint64_t min = dev->hs.flush_min_sample_us;
+	char have[UNITS_BUFSZ], need[UNITS_BUFSZ];
+
+	if (!(a->flags & DAMON_ATTR_TLB_FLUSH) || sample_given ||
+	    a->sample_us >= min)
+		return;
+	format_duration_us(have, a->sample_us);
+	if (min == UINT64_MAX) {
+		a->flags &= ~DAMON_ATTR_TLB_FLUSH;
+		warnmsg("note: sampling without TLB flushes: the damondev module "
+			"allows them only to CAP_SYS_ADMIN or CAP_PERFMON "
+			"(tlb_flush_max_hz is 0), so hot pages may look idle");
+		return;
+	}
+	format_duration_us(need, min);
+	warnmsg("note: sampling every %s, not %s: the damondev module allows "
+		"users without CAP_PERFMON so many TLB flushes a second "
+		"machine-wide (tlb_flush_max_hz); pass --no-tlb-flush to sample "
+		"every %s without them", need, have, have);
+	a->sample_us = min;
+	if (a->aggr_us < min)
+		a->aggr_us = min;
+	if (a->update_us < a->aggr_us)
+		a->update_us = a->aggr_us;
 }
 
 int device_set_attrs(struct damon_device *dev, const struct damon_attrs *a)

@@ -4,6 +4,7 @@
  * untrusted: snap_parse() proves that every section the header announces
  * fits inside the record, so the walkers need no checks of their own.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "snapshot.h"
@@ -31,7 +32,9 @@ int snap_parse(struct snap *s, const void *rec, size_t len, const char **why)
 		*why = "the record is not a snapshot";
 		return -1;
 	}
-	if (s->hdr.version < 1 || s->hdr.hdr_size < sizeof(struct damon_snapshot) ||
+	/* Modules before the TLB flush counts wrote a shorter header. */
+	if (s->hdr.version < 1 ||
+	    s->hdr.hdr_size < offsetof(struct damon_snapshot, tlb_flushes) ||
 	    s->hdr.target_size < sizeof(struct damon_snapshot_target) ||
 	    s->hdr.region_size < sizeof(struct damon_snapshot_region)) {
 		*why = "the snapshot's layout sizes are too small";

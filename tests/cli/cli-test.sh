@@ -562,7 +562,7 @@ test_report_torn() {
 	dctl report torn.rec
 	expect_rc 0
 	# Byte offsets depend on the size of the header's structures.
-	expect_stderr_like "damonctl: warning: torn\.rec ends inside a record \(the last 182 bytes, from byte [0-9]+\): its recorder was killed while writing \(or is still running\); the 4 whole snapshots before it are used"
+	expect_stderr_like "damonctl: warning: torn\.rec ends inside a record \(the last 198 bytes, from byte [0-9]+\): its recorder was killed while writing \(or is still running\); the 4 whole snapshots before it are used"
 	golden report-torn.txt out
 }
 
@@ -587,7 +587,7 @@ test_report_corrupt() {
 	fixture corrupt
 	dctl report corrupt.rec
 	expect_rc 0
-	expect_stderr_like "damonctl: warning: corrupt\.rec: the record at byte [0-9]+ is damaged \(a target's regions run past the end of the snapshot\): the 296 bytes from there are ignored"
+	expect_stderr_like "damonctl: warning: corrupt\.rec: the record at byte [0-9]+ is damaged \(a target's regions run past the end of the snapshot\): the 312 bytes from there are ignored"
 	golden report-torn.txt out
 }
 
@@ -900,7 +900,7 @@ test_rec_forbidden_target() {
 	workload
 	FAKEDEV_EPERM_PID=$target with_fakedev dctl start --pid "$target"
 	expect_rc 1
-	expect_stderr "damonctl: you may not monitor pid $target (sleep, user $(id -un)): you may only monitor your own processes unless you have CAP_SYS_PTRACE (run damonctl as the process's owner, or as root)"
+	expect_stderr "damonctl: you may not monitor pid $target (sleep, user $(id -un)): without CAP_SYS_PTRACE you may monitor only your own processes that are dumpable, hold no capabilities you lack and run in your user namespace, as with ptrace (run damonctl as root, or as the process's owner outside any user namespace)"
 }
 
 test_rec_no_such_process() {

@@ -110,14 +110,36 @@ int main(void)
 		   DAMON_FIELD_UPDATE_US, 99, 0, 0,
 		   "the damondev module refused --update (1 s) (reason 99): see "
 		   "'dmesg' for details");
+	attrs_case("TLB flushes above the budget name the least interval",
+		   defaults, DAMON_FIELD_SAMPLE_US, DAMON_ERR_FLUSH_BUDGET,
+		   10000, 0,
+		   "--sample (5 ms) is too short with TLB flushes: without "
+		   "CAP_PERFMON the damondev module allows them at most every "
+		   "10 ms machine-wide (tlb_flush_max_hz): raise --sample to "
+		   "10 ms or more, pass --no-tlb-flush, or run damonctl as root");
+	attrs_case("TLB flushes refused outright", defaults, DAMON_FIELD_FLAGS,
+		   DAMON_ERR_FLUSH_BUDGET, 0, 0,
+		   "the damondev module allows TLB flushes only to CAP_SYS_ADMIN "
+		   "or CAP_PERFMON (tlb_flush_max_hz is 0): pass --no-tlb-flush, "
+		   "or run damonctl as root");
+	explain_open(buf, sizeof(buf), EUSERS, "/dev/damon");
+	ok(strstr(buf, "max_sessions_per_user") && strstr(buf, "damonctl stop"),
+	   "EUSERS at open names the per-user limit and the way out");
+	explain_open(buf, sizeof(buf), ENFILE, "/dev/damon");
+	ok(strstr(buf, "parameters/max_sessions") &&
+	   !strstr(buf, "per_user"),
+	   "ENFILE at open names the machine-wide limit");
 	explain_attrs(buf, sizeof(buf), E2BIG, &defaults, &defaults, &hs);
 	ok(strstr(buf, "older than this damonctl") != NULL,
 	   "E2BIG says the module is older");
 
 	targets_case("EPERM names the rule", EPERM, DAMON_ERR_NOT_PERMITTED, 0, 0,
-		     "you may not monitor pid 42 (bash, user alice): you may only "
-		     "monitor your own processes unless you have CAP_SYS_PTRACE "
-		     "(run damonctl as the process's owner, or as root)");
+		     "you may not monitor pid 42 (bash, user alice): without "
+		     "CAP_SYS_PTRACE you may monitor only your own processes "
+		     "that are dumpable, hold no capabilities you lack and run "
+		     "in your user namespace, as with ptrace (run damonctl as "
+		     "root, or as the process's owner outside any user "
+		     "namespace)");
 	targets_case("ESRCH", ESRCH, DAMON_ERR_NO_SUCH_PROCESS, 0, 0,
 		     "there is no process with pid 42 (bash, user alice): check "
 		     "the pid (the process may have exited)");

@@ -42,6 +42,6 @@ chmod 0666 /dev/damon
 as_nobody "$DAMONCTL" start --pid "$target" -o "$work/nobody.rec" > out 2> err
 rc=$?
 expect_rc 1
-expect_in err "damonctl: you may not monitor pid $target (memtouch, user root): you may only monitor your own processes unless you have CAP_SYS_PTRACE"
+expect_in err "damonctl: you may not monitor pid $target (memtouch, user root): without CAP_SYS_PTRACE you may monitor only your own processes that are dumpable"
 [ ! -e nobody.rec ] || fail "nobody.rec left behind"
 echo "PASS"
