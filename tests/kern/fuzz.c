@@ -487,6 +487,21 @@ static int attrs_violations(const struct damon_attrs *in, struct verdict *v)
 	range(v, &n, DAMON_FIELD_TUNE_MAX_SAMPLE_US,
 	      in->tune_max_sample_us ? in->tune_max_sample_us : tmax, sample,
 	      DAMON_FIELD_SAMPLE_US, 10000000);
+	/* The TLB flush budget (none for root, who runs this, but modelled). */
+	if ((in->flags & DAMON_ATTR_TLB_FLUSH) && ref_hs.flush_min_sample_us) {
+		uint64_t fmin = ref_hs.flush_min_sample_us;
+
+		if (fmin == UINT64_MAX)
+			v[n++] = (struct verdict){ DAMON_FIELD_FLAGS,
+						   DAMON_ERR_FLUSH_BUDGET, 0, 0 };
+		else if (sample < fmin)
+			v[n++] = (struct verdict){ DAMON_FIELD_SAMPLE_US,
+						   DAMON_ERR_FLUSH_BUDGET, 0, fmin };
+		else if (in->tune_goal_bp && (in->tune_min_sample_us ?
+					      in->tune_min_sample_us : 100) < fmin)
+			v[n++] = (struct verdict){ DAMON_FIELD_TUNE_MIN_SAMPLE_US,
+						   DAMON_ERR_FLUSH_BUDGET, 0, fmin };
+	}
 	return n;
 }
 

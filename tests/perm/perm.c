@@ -9,7 +9,8 @@
 
 static const struct { const char *name; int err; } errs[] = {
 	{ "ok", 0 }, { "EPERM", EPERM }, { "EACCES", EACCES },
-	{ "ESRCH", ESRCH }, { "EINVAL", EINVAL },
+	{ "ESRCH", ESRCH }, { "EINVAL", EINVAL }, { "EUSERS", EUSERS },
+	{ "ENFILE", ENFILE },
 };
 
 int perm_parse_expect(const char *s)
@@ -17,7 +18,7 @@ int perm_parse_expect(const char *s)
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
 		if (!strcmp(s, errs[i].name))
 			return errs[i].err;
-	KT_FAIL("unknown expectation \"%s\" (ok, EPERM, EACCES, ESRCH, EINVAL)", s);
+	KT_FAIL("unknown expectation \"%s\" (ok, EPERM, EACCES, ESRCH, EINVAL, EUSERS, ENFILE)", s);
 }
 
 const char *perm_errname(int err)

@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Root in a user namespace of one's own is not root: a member that maps
-# itself to root (unshare -U -r) still monitors only its own dumpable
-# processes; its capabilities there do not reach processes of the initial
-# namespace.
+# itself to root (unshare -U -r) monitors processes inside that namespace
+# only; as ptrace's commoncap rule has it, even its own processes outside
+# (in the initial namespace) are out of reach, and so is everything else.
 # Usage: userns.sh BINDIR
 # shellcheck source=tests/perm/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +26,10 @@ spawn root; rootp=$SPAWNED
 spawn dother; other=$SPAWNED
 spawn dmember --nondumpable; nd=$SPAWNED
 userns() { as dmember unshare --user --map-root-user -- "$@"; }
-run userns "$BIN/perm-monitor" ok "member as root of its user namespace, its own process" "$own"
+run userns "$BIN/perm-monitor" EPERM "member as root of its user namespace, its own process outside it" "$own"
+run userns sh -c '"$1" & p=$!; "$2" ok "member as root of its user namespace, a process inside it" "$p"; r=$?; kill $p; exit $r' \
+	sh "$BIN/perm-sleeper" "$BIN/perm-monitor"
+run userns "$BIN/perm-monitor" ok "member as root of its user namespace, itself" self
 run userns "$BIN/perm-monitor" EPERM "member as root of its user namespace, a process of root" "$rootp"
 run userns "$BIN/perm-monitor" EPERM "member as root of its user namespace, another user's process" "$other"
 run userns "$BIN/perm-monitor" EPERM "member as root of its user namespace, its own non-dumpable process" "$nd"
