@@ -191,7 +191,7 @@ static int dmon_fill_queue(struct dmon_queue *q, u32 depth, size_t size)
 	mutex_lock(&q->lock);
 	q->slots = slots;
 	q->depth = depth;
-	q->slot_size = size;
+	WRITE_ONCE(q->slot_size, size);
 	q->produced = 0;
 	q->dropped = 0;
 	q->carry = 0;
@@ -396,7 +396,7 @@ static void dmon_move_queue(struct dmon_queue *q, void **slots, u32 depth,
 	q->slots = slots;
 	q->depth = depth;
 	q->gen++;
-	q->slot_size = size;
+	WRITE_ONCE(q->slot_size, size);
 	q->head = 0;
 	q->count = n;
 	q->carry = lost;

@@ -111,7 +111,7 @@ static long dmon_handshake(struct dmon_session *s, void __user *uarg)
 	/* Pending or in force: a buffer for the larger reads either. */
 	hs.max_snapshot_size = max(dmon_snapshot_size(&attrs, nr ?:
 						      DMON_MAX_TARGETS),
-				   s->queue.slot_size);
+				   READ_ONCE(s->queue.slot_size));
 	return dmon_copy_out(uarg, &hs, sizeof(hs), usize);
 }
 
