@@ -507,11 +507,15 @@ static void dmon_fill_snapshot(struct dmon_session *s,
 	hdr->nr_targets = s->nr_targets;
 	hdr->cpu_ns = cpu - iv->cpu_start_ns;
 	hdr->samples_done = iv->samples_done;
-	/* The passes a punctual thread would have made, at the same size. */
+	/*
+	 * The passes a punctual thread would have made, at the same average
+	 * size; multiplied before dividing, as a truncated average of a
+	 * pass or two made samples_done exceed it.
+	 */
 	if (iv->nr_passes)
-		hdr->samples_due = div64_u64(now - iv->start_ns,
-					     s->sample_us * NSEC_PER_USEC) *
-				   div_u64(iv->samples_done, iv->nr_passes);
+		hdr->samples_due = div_u64(div64_u64(now - iv->start_ns,
+						     s->sample_us * NSEC_PER_USEC) *
+					   iv->samples_done, iv->nr_passes);
 	hdr->sample_us = s->sample_us;
 	hdr->aggr_us = s->aggr_us;
 	hdr->nr_passes = iv->nr_passes;

@@ -216,8 +216,8 @@ void kt_check_snapshot(const struct damon_snapshot *s)
 	KT_ASSERT(s->end_ns >= s->start_ns);
 	/* At most a pass or two more than a punctual thread would make. */
 	if (s->nr_passes)
-		KT_ASSERT(s->samples_done <=
-			  s->samples_due + 2 * (s->samples_done / s->nr_passes));
+		KT_ASSERT(s->samples_done <= s->samples_due +
+			  2 * ((s->samples_done + s->nr_passes - 1) / s->nr_passes));
 	for (t = kt_first_target(s); t; t = kt_next_target(s, t)) {
 		n++;
 		bytes += s->target_size + (size_t)t->nr_regions * s->region_size;
