@@ -124,6 +124,13 @@ wait_for() {
 	fail "timed out waiting for: $1"
 }
 
+# need TOOL: a check that uses TOOL fails without it rather than passing
+# unchecked (.ci/install-deps installs every one).
+need() {
+	command -v "$1" > /dev/null ||
+		fail "$1 is missing, so this check cannot run: apt-get install $1 (.ci/install-deps does)"
+}
+
 # expect_stderr_like REGEX...: stderr is lines matching these (grep -E).
 expect_stderr_like() {
 	local i=0 line
@@ -171,9 +178,9 @@ fixture() {
 	"$MKFIXTURE" "$1" "${2:-$1.rec}" || fail "mkfixture $1 failed"
 }
 
-# Each line a JSON value; skipped without python3.
+# Each line a JSON value.
 expect_json_lines() {
-	command -v python3 > /dev/null || return 0
+	need python3
 	python3 -c 'import json, sys
 for n, line in enumerate(open(sys.argv[1]), 1):
     json.loads(line)' "$1" || fail "$1 is not valid JSON lines"
@@ -418,7 +425,7 @@ test_report_json() {
 	dctl report --json basic.rec
 	expect_rc 0
 	golden report.json out
-	command -v python3 > /dev/null || return 0
+	need python3
 	python3 -m json.tool out > /dev/null || fail "--json is not JSON"
 }
 
@@ -740,9 +747,14 @@ test_stop_all() {
 
 # A process to record; killed by cleanup.
 workload() {
+	local sleep_bin
+	sleep_bin=$(readlink -f "$(command -v sleep)")
 	sleep 300 < /dev/null > /dev/null 2>&1 &
 	target=$!
 	helpers+=("$target")
+	# $! is the forked shell until it has exec'd sleep; the tests expect
+	# the command name of sleep, so wait for the exec, not for time.
+	wait_for "[ \"\$(readlink /proc/$target/exe)\" = $sleep_bin ]"
 }
 
 fast=(--sample 1ms --aggr 10ms)
@@ -947,7 +959,7 @@ test_rec_force() {
 expect_svg() {
 	local file=$1
 	shift
-	command -v python3 > /dev/null || return 0
+	need python3
 	python3 - "$file" "$@" << 'EOF' || fail "$file is not the SVG expected"
 import sys
 import xml.etree.ElementTree as ET
@@ -962,7 +974,7 @@ EOF
 
 # JSON (one document) for which the python expression is true (j: the value).
 expect_json() {
-	command -v python3 > /dev/null || return 0
+	need python3
 	python3 -c 'import json, sys
 j = json.load(open(sys.argv[1]))
 assert eval(sys.argv[2]), sys.argv[2]' "$1" "$2" || { show; fail "JSON check failed: $2"; }
@@ -1201,7 +1213,7 @@ test_export_damo_json() {
 	expect_rc 0
 	expect_empty err
 	golden export-damo.json out
-	command -v python3 > /dev/null || return 0
+	need python3
 	[ "$(python3 -c "$damo_check" out plain)" = "1000:5 1001:3" ] || fail "unexpected records"
 }
 
@@ -1212,7 +1224,7 @@ test_export_damo_compressed() {
 	rc=$?
 	valgrind_clean
 	expect_rc 0
-	command -v python3 > /dev/null || return 0
+	need python3
 	[ "$(python3 -c "$damo_check" out.z zlib)" = "1000:9 1001:9" ] || fail "unexpected records"
 	dctl report --export damo-json --from 510ms views.rec
 	[ "$(python3 -c "$damo_check" out plain)" = "1000:4 1001:4" ] || fail "--from ignored"
@@ -1252,7 +1264,7 @@ test_top_batch_until_exit() {
 
 test_top_screen() {
 	# The live screen in an 80x24 terminal: drawn, then q ends it with 0.
-	command -v tmux > /dev/null || return 0
+	need tmux
 	workload
 	damonctl_cmd
 	local sock=$work/tmux.sock cmd
