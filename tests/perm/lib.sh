@@ -26,6 +26,16 @@ done
 PIDS=()
 TMPD=$(mktemp -d /tmp/perm.XXXXXX)
 chmod 1777 "$TMPD"	# the test users' sleepers write ready files here
+# The test users run the programs from copies: a build directory under a
+# 0700 home or a `mktemp -d` is out of their reach, and the scenarios
+# test the module's rules, not the build directory's mode.
+mkdir "$TMPD/bin" || fail "mkdir $TMPD/bin"
+for f in "$BIN"/perm-*; do
+	[ -f "$f" ] && [ -x "$f" ] || continue
+	cp "$f" "$TMPD/bin/" || fail "cannot copy $f to $TMPD/bin"
+done
+chmod 0755 "$TMPD/bin" "$TMPD/bin"/*
+BIN=$TMPD/bin
 PARAM=/sys/module/damondev/parameters/require_admin
 
 # at_exit CMD...: run CMD (as one word list) when the scenario ends; the
