@@ -15,6 +15,7 @@ const char *command_name = "damonctl";
 static const struct subcommand subcommands[] = {
 	{ "start", "record the data accesses of processes to a file", cmd_start },
 	{ "stop", "stop recordings running in the background", cmd_stop },
+	{ "status", "list your recordings running in the background", cmd_status },
 	{ "report", "show what a record file holds", cmd_report },
 	{ "top", "watch a process's memory live", cmd_top },
 };

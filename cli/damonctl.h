@@ -23,6 +23,7 @@ extern const char *command_name;
 
 int cmd_start(int argc, const char **argv);
 int cmd_stop(int argc, const char **argv);
+int cmd_status(int argc, const char **argv);
 int cmd_report(int argc, const char **argv);
 int cmd_top(int argc, const char **argv);
 

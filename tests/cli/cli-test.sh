@@ -882,6 +882,75 @@ test_rec_background() {
 	expect_empty err
 }
 
+# ---- status ----
+
+test_status_nothing() {
+	dctl status
+	expect_rc 0
+	expect_empty out
+	expect_stderr "damonctl status: no background recording of yours is running"
+	dctl status --json
+	expect_rc 0
+	need python3
+	[ "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])))' out)" = "{'recordings': []}" ] ||
+		{ show; fail "expected an empty list"; }
+}
+
+test_status_lists() {
+	# One live recorder and one killed without finishing, with the
+	# figures of their files: both fixtures have 5 snapshots, 1 dropped.
+	fixture basic "$work/a.rec"
+	fixture noend "$work/b.rec"
+	fake_recorder "$work/a.rec"
+	mkdir -p -m 0700 run/damonctl
+	printf 'pid 4242\noutput %s\nstarted 1700000000\ntargets pid 1002\n' \
+		"$work/b.rec" > run/damonctl/4242.state
+	dctl status --raw --noheadings -o ID,STATE,TARGETS,SNAPSHOTS,DROPPED,FILE
+	expect_rc 0
+	expect_empty err
+	sed -i "s|$work|WORK|g" out
+	a=$fake b=4242
+	if [ "$a" -lt "$b" ]; then
+		printf '%s\n' "$a running pid\\x201000,1001 5 1 WORK/a.rec" \
+			"$b dead pid\\x201002 5 1 WORK/b.rec" > want
+	else
+		printf '%s\n' "$b dead pid\\x201002 5 1 WORK/b.rec" \
+			"$a running pid\\x201000,1001 5 1 WORK/a.rec" > want
+	fi
+	diff -u want out || fail "unexpected status"
+	dctl status --json --bytes -o ID,RUNNING,SIZE,STARTED
+	expect_rc 0
+	need python3
+	python3 - out "$fake" "$(stat -c %s "$work/a.rec")" <<'PY' || { show; fail "unexpected JSON"; }
+import json, sys
+rows = {r["id"]: r for r in json.load(open(sys.argv[1]))["recordings"]}
+a = rows[int(sys.argv[2])]
+assert a["size"] == int(sys.argv[3]), a
+assert a["started"] == 1700000000, a
+assert a["running"] > 0, a
+assert set(rows) == {int(sys.argv[2]), 4242}, rows
+PY
+	# status changes nothing: the dead recording is still there for stop.
+	[ -e run/damonctl/4242.state ] || fail "status removed a state file"
+	alive "$fake" || fail "status stopped a recording"
+}
+
+test_status_background() {
+	workload
+	with_fakedev dctl start --background --pid "$target" "${fast[@]}"
+	expect_rc 0
+	id=$(sed -n 's/.*(id \([0-9]*\)).*/\1/p' out)
+	sleep 1
+	dctl status --raw --noheadings -o ID,STATE,TARGETS
+	expect_rc 0
+	expect_stdout "$id running pid\\x20$target"
+	dctl stop "$id"
+	expect_rc 0
+	dctl status
+	expect_rc 0
+	expect_stderr "damonctl status: no background recording of yours is running"
+}
+
 test_rec_background_killed() {
 	workload
 	with_fakedev dctl start --background --pid "$target" "${fast[@]}"
@@ -1320,7 +1389,8 @@ test_completion() {
 		_damonctl
 		echo "${COMPREPLY[*]}"
 	}
-	[ "$(complete_words damonctl st)" = "start stop" ] || fail "commands"
+	[ "$(complete_words damonctl st)" = "start stop status" ] || fail "commands"
+	[ "$(complete_words damonctl status -o ID,DR)" = "ID,DROPPED" ] || fail "status columns"
 	[ "$(complete_words damonctl report -f j)" = "jsonl" ] || fail "formats"
 	[ "$(complete_words damonctl report -o PID,NR_P)" = "PID,NR_PASSES" ] ||
 		fail "columns after a comma"
