@@ -125,6 +125,7 @@ struct scan {
 	uint64_t origin_ns;
 	uint64_t first_seq, last_seq, first_end_ns;
 	uint64_t nr_snapshots;
+	struct mon_cost cost;	/* of the whole recording */
 };
 
 /* Reads every record; keeps what the table needs. */
@@ -155,6 +156,7 @@ static int scan_file(struct rec_reader *r, const struct at *at,
 		if (frame.type != DAMON_RECORD_SNAPSHOT)
 			continue;
 		snap_parse(&s, rec, len, &why);
+		cost_add(&sc->cost, &s.hdr);
 		if (!sc->nr_snapshots++) {
 			sc->first_seq = s.hdr.seq;
 			sc->first_end_ns = s.hdr.end_ns;
@@ -253,7 +255,7 @@ static int report_table(struct rec_reader *r, const struct options *opt,
 	} else if (at->kind != AT_LATEST && !sc.at_snap) {
 		ret = no_snapshot_at(r, at, &sc);
 	} else if (report_print_table(&fmt, sel, &sc.picks, sc.at_snap,
-				      sc.origin_ns)) {
+				      sc.origin_ns, &sc.cost)) {
 		errmsg("printing the table failed");
 		ret = EXIT_FAIL;
 	} else {

@@ -274,6 +274,7 @@ static int record(struct start_options *o)
 		}
 	}
 	rec.out_fd = out.fd;
+	rec.warn = !o->background;
 	rec.out_path = out.path;
 	rec.duration_ns = o->duration_ns;
 	ret = launch_block_signals(&old, &rec.sig_fd);
@@ -307,6 +308,8 @@ static int record(struct start_options *o)
 				       fstat(out.fd, &st) ? 0 : (uint64_t)st.st_size,
 				       out.path);
 			fprintf(stderr, "%s: recorded %s\n", progname, line);
+			fprintf(stderr, "%s: monitoring cost: %s\n", progname,
+				format_cost(line, sizeof(line), &rec.cost));
 		}
 		close(out.fd);
 	} else {

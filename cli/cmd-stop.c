@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "cost.h"
 #include "damonctl.h"
 #include "record.h"
 #include "statefile.h"
@@ -28,6 +29,7 @@
 /* What a record file says about how its recording went. */
 struct outcome {
 	bool finished;
+	struct mon_cost cost;
 	struct damonrec_end end;
 	uint64_t snapshots, bytes, start_monotonic_ns;
 };
@@ -43,8 +45,13 @@ static int read_outcome(const char *path, struct outcome *oc)
 	memset(oc, 0, sizeof(*oc));
 	ret = rec_open(&r, path);
 	if (!ret) {
-		while ((ret = rec_next(&r, &rec, &len)) > 0)
-			;
+		while ((ret = rec_next(&r, &rec, &len)) > 0) {
+			const struct damon_snapshot *s = rec;
+
+			/* rec_next() checked every snapshot it returns. */
+			if (len >= sizeof(*s) && s->type == DAMON_RECORD_SNAPSHOT)
+				cost_add(&oc->cost, s);
+		}
 		oc->finished = r.have_end;
 		oc->end = r.end;
 		oc->snapshots = r.snapshots;
@@ -126,6 +133,7 @@ static int tell_outcome(const struct bg_state *st, const char *verb)
 	format_summary(line, sizeof(line), &oc.end, oc.start_monotonic_ns,
 		       oc.bytes, st->output);
 	printf("%s recording %d: %s\n", verb, (int)st->pid, line);
+	printf("monitoring cost: %s\n", format_cost(line, sizeof(line), &oc.cost));
 	return EXIT_OK;
 }
 

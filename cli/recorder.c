@@ -19,6 +19,7 @@
 #include "damonctl.h"
 #include "recorder.h"
 #include "snapshot.h"
+#include "units.h"
 
 static uint64_t now_ns(clockid_t clock)
 {
@@ -51,6 +52,34 @@ static void request_stop(struct loop *lp, uint32_t cause, int32_t detail)
 	device_stop(&lp->rec->dev);
 }
 
+/* One line when the monitor falls behind or snapshots get lost, naming
+ * the option that helps. */
+static void warn_cost(const struct recording *rec, const struct snap *s,
+		      unsigned int alarms)
+{
+	char a[UNITS_BUFSZ], b[UNITS_BUFSZ];
+
+	if (alarms & COST_BEHIND)
+		warnmsg("the monitor is falling behind: it took %s%% of the "
+			"samples due over the last %u aggregations; sample "
+			"less often (--sample, now %s) or allow fewer regions "
+			"(--max-regions, now %u)",
+			format_percent(a, rec->watch.behind_due ? 100.0 *
+				       (double)rec->watch.behind_done /
+				       (double)rec->watch.behind_due : 0),
+			rec->watch.behind_run,
+			format_duration_us(b, s->hdr.sample_us),
+			rec->dev.attrs.max_nr_regions);
+	if (alarms & COST_DROPPED)
+		warnmsg("the module dropped %" PRIu64 " snapshot%s that were "
+			"not read in time (is the disk or the machine too "
+			"busy?); let more wait (--queue-depth, now %u) or "
+			"aggregate longer (--aggr, now %s)",
+			(uint64_t)s->hdr.dropped, s->hdr.dropped == 1 ? "" : "s",
+			rec->dev.attrs.queue_depth,
+			format_duration_us(b, s->hdr.aggr_us));
+}
+
 /* Counts the snapshots of a read() batch for the summary. */
 static void count_records(struct loop *lp, const unsigned char *p, size_t len)
 {
@@ -64,8 +93,14 @@ static void count_records(struct loop *lp, const unsigned char *p, size_t len)
 			break;
 		if (frame.type == DAMON_RECORD_SNAPSHOT &&
 		    !snap_parse(&s, p, frame.size, &why)) {
+			unsigned int alarms;
+
 			lp->rec->end.snapshots++;
 			lp->dropped_seen += s.hdr.dropped;
+			cost_add(&lp->rec->cost, &s.hdr);
+			alarms = cost_watch(&lp->rec->watch, &s.hdr);
+			if (alarms && lp->rec->warn)
+				warn_cost(lp->rec, &s, alarms);
 		}
 		p += frame.size;
 		len -= frame.size;

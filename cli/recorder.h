@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cost.h"
 #include "device.h"
 #include "maps.h"
 #include "record.h"
@@ -21,6 +22,9 @@ struct recording {
 	uint64_t start_monotonic_ns;
 	struct damonrec_end end;	/* filled as the recording goes */
 	struct maps_watch maps;	/* the targets' /proc/PID/maps into the file */
+	struct mon_cost cost;	/* what monitoring cost, so far */
+	struct cost_watch watch;
+	bool warn;		/* print start's warnings (not in the background) */
 };
 
 /* How long the module may take to end the session after DAMON_IOC_STOP. */

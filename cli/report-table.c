@@ -203,10 +203,42 @@ static int add_target_rows(struct table_ctx *c, const struct target_pick *t,
 	return 0;
 }
 
+/*
+ * libsmartcols prints one object holding the table; the cost goes into
+ * that object as a member of its own, before the closing brace.
+ */
+static int print_json_with_cost(struct libscols_table *tb,
+				const struct mon_cost *cost)
+{
+	char *json = NULL, *end;
+	int ret = -1;
+
+	if (scols_print_table_to_string(tb, &json) || !json)
+		goto out;
+	end = strrchr(json, '}');
+	if (!end)
+		goto out;
+	*end = '\0';
+	while (end > json && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	printf("%s,\n   \"cost\": {\"snapshots\": %" PRIu64
+	       ", \"cpu_ns\": %" PRIu64 ", \"cpu_percent\": %.3f"
+	       ", \"samples_done\": %" PRIu64 ", \"samples_due\": %" PRIu64
+	       ", \"samples_percent\": %.3f, \"dropped\": %" PRIu64
+	       ", \"tlb_flushes\": %" PRIu64 "}\n}\n",
+	       json, cost->snapshots, cost->cpu_ns, cost_cpu_percent(cost),
+	       cost->samples_done, cost->samples_due,
+	       cost_samples_percent(cost), cost->dropped, cost->tlb_flushes);
+	ret = 0;
+out:
+	free(json);
+	return ret;
+}
+
 int report_print_table(const struct table_format *fmt,
 		       const struct out_selection *sel,
 		       const struct picks *picks, const struct kept *at_snap,
-		       uint64_t origin_ns)
+		       uint64_t origin_ns, const struct mon_cost *cost)
 {
 	struct table_ctx c = { .sel = sel, .fmt = fmt, .origin_ns = origin_ns };
 	size_t i;
@@ -233,8 +265,18 @@ int report_print_table(const struct table_format *fmt,
 		if (k)
 			ret = add_target_rows(&c, &picks->t[i], k);
 	}
-	if (!ret)
+	if (!ret && fmt->out.json) {
+		ret = print_json_with_cost(c.tb, cost);
+	} else if (!ret) {
+		/* A line for people; --raw and --noheadings are for scripts. */
+		if (!fmt->out.raw && !fmt->out.noheadings) {
+			char line[256];
+
+			printf("monitoring cost: %s\n",
+			       format_cost(line, sizeof(line), cost));
+		}
 		ret = scols_print_table(c.tb) ? -1 : 0;
+	}
 	scols_unref_table(c.tb);
 	return ret;
 }

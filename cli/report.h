@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cost.h"
 #include "output.h"
 #include "record.h"
 
@@ -36,11 +37,15 @@ struct table_format {
 /* The region table (report-table.c). */
 int report_select_columns(const char *list, struct out_selection *sel);
 void report_print_columns(FILE *out);
-/* Each target's rows from at_snap if given, else from its own snapshot. */
+/*
+ * Each target's rows from at_snap if given, else from its own snapshot,
+ * under a line (a "cost" object in JSON) saying what monitoring cost over
+ * the whole recording.
+ */
 int report_print_table(const struct table_format *fmt,
 		       const struct out_selection *sel,
 		       const struct picks *picks, const struct kept *at_snap,
-		       uint64_t origin_ns);
+		       uint64_t origin_ns, const struct mon_cost *cost);
 
 /* damonctl report --format jsonl: the whole file, one object per line. */
 int report_jsonl(struct rec_reader *r);

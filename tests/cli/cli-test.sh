@@ -708,6 +708,7 @@ test_stop_one() {
 	sed -i "s|$work|WORK|g" out
 	grep -qxE "stopped recording $fake: 5 snapshots \(1 dropped\) in 654 ms, 1\.[0-9]{3} KiB to WORK/rec\.rec: the COMMAND exited with status 0" out ||
 		{ show; fail "unexpected summary"; }
+	expect_in out "monitoring cost: kdamond 0.15% of a CPU, 100% of samples taken (700 of 700), 1 snapshot dropped, 0 TLB flushes"
 	expect_empty err
 	alive "$fake" && fail "the recorder was not told to stop"
 	[ ! -e "run/damonctl/$fake.state" ] || fail "the state file is still there"
@@ -780,10 +781,44 @@ test_rec_until_targets_exit() {
 	dctl report
 	expect_rc 0
 	expect_empty err
-	[ "$(wc -l < out)" -eq 4 ] || { show; fail "expected 3 regions"; }
+	[ "$(wc -l < out)" -eq 5 ] || { show; fail "expected the cost line, the header and 3 regions"; }
 	expect_end '"cause":"targets-exited"'
 	[ "$(grep -c '"snapshot"' out)" -eq 5 ] || fail "expected 5 snapshots"
 	expect_json_lines out
+}
+
+test_rec_cost() {
+	# The fake module's figures: 1% of a CPU, every sample due taken
+	# (10 passes x 3 regions a snapshot), nothing dropped or flushed.
+	workload
+	FAKEDEV_SNAPSHOTS=5 with_fakedev dctl start --pid "$target" "${fast[@]}"
+	expect_rc 0
+	expect_summary 5 "every target exited"
+	expect_in err "damonctl: monitoring cost: kdamond 1% of a CPU, 100% of samples taken (150 of 150), 0 snapshots dropped, 0 TLB flushes"
+	grep -q warning err && { show; fail "a warning without cause"; }
+	return 0
+}
+
+test_rec_warn_behind() {
+	# Half the samples due, every aggregation: one warning, naming the
+	# options, after three aggregations.
+	workload
+	FAKEDEV_SAMPLES_PERCENT=50 FAKEDEV_SNAPSHOTS=6 with_fakedev \
+		dctl start --pid "$target" "${fast[@]}" --max-regions 500
+	expect_rc 0
+	[ "$(grep -c warning err)" -eq 1 ] || { show; fail "expected one warning"; }
+	expect_in err "damonctl: warning: the monitor is falling behind: it took 50% of the samples due over the last 3 aggregations; sample less often (--sample, now 1 ms) or allow fewer regions (--max-regions, now 500)"
+	expect_in err "50% of samples taken (90 of 180)"
+}
+
+test_rec_warn_dropped() {
+	workload
+	FAKEDEV_DROP_AT=2 FAKEDEV_SNAPSHOTS=5 with_fakedev \
+		dctl start --pid "$target" "${fast[@]}" --queue-depth 4
+	expect_rc 0
+	[ "$(grep -c warning err)" -eq 1 ] || { show; fail "expected one warning"; }
+	expect_in err "damonctl: warning: the module dropped 2 snapshots that were not read in time (is the disk or the machine too busy?); let more wait (--queue-depth, now 4) or aggregate longer (--aggr, now 10 ms)"
+	expect_in err "2 snapshots dropped, 0 TLB flushes"
 }
 
 test_rec_duration() {
@@ -833,7 +868,7 @@ test_rec_kill9() {
 	expect_rc 0
 	grep -qE "^damonctl: warning: damon.rec (has no end record|ends inside a record)" err ||
 		{ show; fail "no warning about the unfinished file"; }
-	[ "$(wc -l < out)" -eq 4 ] || { show; fail "expected 3 regions"; }
+	[ "$(wc -l < out)" -eq 5 ] || { show; fail "expected the cost line, the header and 3 regions"; }
 }
 
 test_rec_command() {

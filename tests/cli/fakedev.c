@@ -139,6 +139,8 @@ static void *tick(void *unused)
 	}
 }
 
+static uint64_t env_number(const char *name, uint64_t dflt);
+
 static void build_snapshot(unsigned char *p, uint64_t seq)
 {
 	struct damon_snapshot s = {
@@ -158,6 +160,19 @@ static void build_snapshot(unsigned char *p, uint64_t seq)
 	uint32_t i, j;
 
 	s.start_ns = s.end_ns - attrs.aggr_us * 1000;
+	/* The cost figures: 1% of a CPU, FAKEDEV_SAMPLES_PERCENT (default
+	 * 100) of the samples due, and FAKEDEV_DROP_AT=SEQ makes that
+	 * snapshot follow two dropped ones (its seq says so too). */
+	s.cpu_ns = attrs.aggr_us * 10;
+	s.samples_due = (uint64_t)s.nr_passes * NR_REGIONS * nr_pids;
+	s.samples_done = s.samples_due *
+		env_number("FAKEDEV_SAMPLES_PERCENT", 100) / 100;
+	if (getenv("FAKEDEV_DROP_AT") &&
+	    seq >= env_number("FAKEDEV_DROP_AT", 0)) {
+		s.seq += 2;
+		if (seq == env_number("FAKEDEV_DROP_AT", 0))
+			s.dropped = 2;
+	}
 	memcpy(p, &s, sizeof(s));
 	p += sizeof(s);
 	for (i = 0; i < nr_pids; i++) {

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef DAMONCTL_COST_H
+#define DAMONCTL_COST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "damondev.h"
+
+/*
+ * What monitoring cost, summed over snapshots: every snapshot says how much
+ * CPU its kernel thread used, how many samples it took of those due and how
+ * many TLB flushes it made in its interval.
+ */
+struct mon_cost {
+	uint64_t snapshots;
+	uint64_t interval_ns;	/* the snapshots' intervals, added up */
+	uint64_t cpu_ns;
+	uint64_t samples_done, samples_due;
+	uint64_t tlb_flushes;
+	uint64_t dropped;
+};
+
+void cost_add(struct mon_cost *c, const struct damon_snapshot *s);
+/* Share of a CPU and of the samples due, in percent (100 with no data). */
+double cost_cpu_percent(const struct mon_cost *c);
+double cost_samples_percent(const struct mon_cost *c);
+/*
+ * "kdamond 1.2% of a CPU, 99.8% of samples taken (12,034 of 12,050),
+ * 0 snapshots dropped, 0 TLB flushes"
+ */
+const char *format_cost(char *buf, size_t len, const struct mon_cost *c);
+
+/*
+ * Watches a recording as it goes, for the warnings start prints: the
+ * thread falling behind (under COST_BEHIND_PERCENT of the samples due for
+ * COST_BEHIND_RUN aggregations in a row) and dropped snapshots.  Each is
+ * reported once per recording.
+ */
+#define COST_BEHIND_PERCENT	90
+#define COST_BEHIND_RUN		3
+
+struct cost_watch {
+	unsigned int behind_run;
+	uint64_t behind_done, behind_due;	/* over the run */
+	int warned_behind, warned_dropped;
+};
+
+/* cost_watch()'s alarms, bits. */
+#define COST_BEHIND	1U	/* the thread took too few samples for a while */
+#define COST_DROPPED	2U	/* snapshots were dropped before this one */
+
+/* The alarms this snapshot raises for the first time (0 if none). */
+unsigned int cost_watch(struct cost_watch *w, const struct damon_snapshot *s);
+
+#endif
