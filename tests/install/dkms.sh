@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # DKMS builds and installs the module from a source tree made the way
-# udev/README-install.md says (dkms.conf, kmod/ and uapi/ copied to
-# <sourcetree>/damondev-<version>), against a kernel's installed headers.
+# README.md ("Install on a real machine") says (dkms.conf, kmod/ and uapi/
+# copied to <sourcetree>/damondev-<version>), against a kernel's installed
+# headers.
 # Everything stays in a private directory: DKMS tree, source tree, install
 # tree and the signing key that dkms makes when the kernel signs modules.
 # Usage: dkms.sh SOURCE-ROOT VERSION RELEASE KERNEL-BUILD-DIR

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# udev/README-install.md's meson path, followed on the VM's (throw-away)
-# root: "meson install" for real (no DESTDIR), the module put where
-# -Dinstall_module=true puts it (unless this build does that itself) and
+# The meson path of README.md ("Install on a real machine"), followed on
+# the VM's (throw-away) root: "meson install" for real (no DESTDIR), the
+# module put where -Dinstall_module=true puts it (unless this build does
+# that itself) and
 # indexed by the install script's depmod, "systemd-sysusers", then
 # "modprobe damondev" gives /dev/damon to the group with no trigger.  Also:
 # the modprobe.d file loads it with require_admin=Y, the modules-load.d
