@@ -31,11 +31,23 @@
 #define HUGE		(2UL << 20)
 #define SECONDS		10
 
+static volatile sig_atomic_t stop;
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/*
+ * Runs until the parent sends SIGUSR1 after its session has stopped, not on
+ * a clock of its own: on the debug kernel populating the mapping alone
+ * took seconds, and a child that exits first ends the session (EOF).
+ */
 static void __attribute__((noreturn)) churn(int out)
 {
 	unsigned long collapsed = 0, tries = 0;
 	int fd = memfd_create("collapse-race", 0);
-	time_t end = time(NULL) + SECONDS + 2;
 	char *raw, *p;
 	size_t off;
 
@@ -55,8 +67,8 @@ static void __attribute__((noreturn)) churn(int out)
 		p[off] = 1;
 	if (write(out, &p, sizeof(p)) != sizeof(p))
 		_exit(1);
-	while (time(NULL) < end) {
-		for (off = 0; off < SIZE; off += HUGE) {
+	while (!stop) {
+		for (off = 0; off < SIZE && !stop; off += HUGE) {
 			for (size_t i = 0; i < HUGE; i += 4096)
 				p[off + i]++;
 			tries++;
@@ -83,6 +95,8 @@ int main(void)
 	time_t end;
 
 	KT_SYS(pipe(pipefd));
+	/* Set before the fork: a SIGUSR1 can never find the default action. */
+	signal(SIGUSR1, on_sigusr1);
 	child = KT_SYS(fork());
 	if (!child) {
 		close(pipefd[0]);
@@ -113,6 +127,7 @@ int main(void)
 	}
 	KT_SYS(ioctl(fd, DAMON_IOC_STOP));
 	close(fd);
+	KT_SYS(kill(child, SIGUSR1));
 	if (read(pipefd[0], &collapsed, sizeof(collapsed)) != sizeof(collapsed) ||
 	    read(pipefd[0], &tries, sizeof(tries)) != sizeof(tries))
 		KT_FAIL("the churning child did not report");
