@@ -4,6 +4,7 @@
  * regions each target had in its latest snapshot; --at picks another
  * snapshot; --format jsonl dumps every snapshot for scripts.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +27,15 @@ struct options {
 	/* The views' options, as given. */
 	char *view, *export, *pid, *from, *to, *svg, *width, *height, *color,
 	     *min_access, *top;
+	/* The table's own. */
+	char *sort, *range;
 	int over_time;
 };
 
 enum {
 	OPT_VIEW = 1000, OPT_EXPORT, OPT_PID, OPT_FROM, OPT_TO, OPT_SVG,
-	OPT_WIDTH, OPT_HEIGHT, OPT_COLOR, OPT_MIN_ACCESS, OPT_TOP,
+	OPT_WIDTH, OPT_HEIGHT, OPT_COLOR, OPT_MIN_ACCESS, OPT_TOP, OPT_SORT,
+	OPT_RANGE,
 };
 
 /* Which snapshot --at means. */
@@ -231,7 +235,8 @@ static int no_snapshot_at(const struct rec_reader *r, const struct at *at,
 }
 
 static int report_table(struct rec_reader *r, const struct options *opt,
-			const struct out_selection *sel, const struct at *at)
+			const struct out_selection *sel, const struct at *at,
+			const struct table_filter *filter)
 {
 	const struct table_format fmt = {
 		.out = {
@@ -239,6 +244,7 @@ static int report_table(struct rec_reader *r, const struct options *opt,
 			.noheadings = opt->noheadings,
 		},
 		.bytes = opt->bytes,
+		.filter = *filter,
 	};
 	struct scan sc = { 0 };
 	int ret;
@@ -323,15 +329,83 @@ static int parse_number(const char *name, const char *text, uint64_t min,
 }
 
 /* The view options into struct view_opts; 0 or EXIT_USAGE (printed). */
+static int parse_pid(const char *text, int32_t *pid)
+{
+	const char *why;
+	uint64_t v;
+
+	if (parse_count(text, INT32_MAX, &v, &why) || !v)
+		return cmdline_usage("--pid '%s' is not a process id", text);
+	*pid = (int32_t)v;
+	return 0;
+}
+
+static int parse_min_access(const char *text, double *percent)
+{
+	char *end;
+
+	*percent = strtod(text, &end);
+	if (end != text && *end == '%')
+		end++;
+	if (end == text || *end || !(*percent >= 0) || *percent >= 100)
+		return cmdline_usage("--min-access '%s' is not a percentage "
+				     "from 0 to below 100 (e.g. 5 or 0.5%%)",
+				     text);
+	return 0;
+}
+
+/* "0x7f0000000000-0x7f0004000000": hexadecimal with 0x, else decimal. */
+static int parse_range(const char *text, uint64_t *start, uint64_t *end)
+{
+	const char *dash = strchr(text, '-');
+	char *stop;
+
+	if (dash && dash != text) {
+		errno = 0;
+		*start = strtoull(text, &stop, 0);
+		if (!errno && stop == dash && dash[1] && dash[1] != '-') {
+			*end = strtoull(dash + 1, &stop, 0);
+			if (!errno && !*stop && *start < *end)
+				return 0;
+		}
+	}
+	return cmdline_usage("--range '%s' is not START-END with START below "
+			     "END (e.g. 0x7f0000000000-0x7f0010000000)", text);
+}
+
+/* The table's --pid, --min-access, --range and --sort. */
+static int table_filter(const struct options *opt, struct table_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->min_access = -1;
+	f->sort_col = -1;
+	if (opt->pid && parse_pid(opt->pid, &f->pid))
+		return EXIT_USAGE;
+	f->have_pid = opt->pid;
+	if (opt->min_access && parse_min_access(opt->min_access,
+						&f->min_access))
+		return EXIT_USAGE;
+	if (opt->range && parse_range(opt->range, &f->range_start,
+				      &f->range_end))
+		return EXIT_USAGE;
+	f->have_range = opt->range;
+	if (opt->sort) {
+		const char *name = opt->sort;
+
+		f->sort_desc = *name == '-';
+		f->sort_col = report_sort_column(name + f->sort_desc);
+		if (f->sort_col < 0)
+			return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int view_options(const struct options *opt, struct view_opts *v)
 {
 	static const char *const views[] = {
 		[VIEW_HEATMAP] = "heatmap", [VIEW_WSS] = "wss", [VIEW_HOT] = "hot",
 		[VIEW_RECENCY] = "recency",
 	};
-	const char *why;
-	uint64_t pid;
-	char *end;
 	int i;
 
 	memset(v, 0, sizeof(*v));
@@ -359,11 +433,9 @@ static int view_options(const struct options *opt, struct view_opts *v)
 					     opt->export);
 	}
 	if (opt->pid) {
-		if (parse_count(opt->pid, INT32_MAX, &pid, &why) || !pid)
-			return cmdline_usage("--pid '%s' is not a process id",
-					     opt->pid);
+		if (parse_pid(opt->pid, &v->pid))
+			return EXIT_USAGE;
 		v->have_pid = true;
-		v->pid = (int32_t)pid;
 	}
 	if (parse_window("--from", opt->from, &v->from_ns) ||
 	    parse_window("--to", opt->to, &v->to_ns) ||
@@ -380,16 +452,9 @@ static int view_options(const struct options *opt, struct view_opts *v)
 			return cmdline_usage("--color '%s': use auto, always or "
 					     "never", opt->color);
 	}
-	if (opt->min_access) {
-		v->min_access = strtod(opt->min_access, &end);
-		if (end != opt->min_access && *end == '%')
-			end++;
-		if (end == opt->min_access || *end || !(v->min_access >= 0) ||
-		    v->min_access >= 100)
-			return cmdline_usage("--min-access '%s' is not a percentage "
-					     "from 0 to below 100 (e.g. 5 or 0.5%%)",
-					     opt->min_access);
-	}
+	if (opt->min_access && parse_min_access(opt->min_access,
+						&v->min_access))
+		return EXIT_USAGE;
 	return view_check_options(v);
 }
 
@@ -417,7 +482,14 @@ int cmd_report(int argc, const char **argv)
 		  "damo-json or damo-json-compressed, to standard output",
 		  "FORMAT" },
 		{ "pid", 'p', POPT_ARG_STRING, NULL, OPT_PID,
-		  "the target a view shows (default: the first)", "PID" },
+		  "the table: only this target's regions; a view: the target "
+		  "it shows (default: the first)", "PID" },
+		{ "sort", 's', POPT_ARG_STRING, NULL, OPT_SORT,
+		  "the table: sort by this column; -COLUMN (--sort=-SIZE) "
+		  "sorts in descending order", "COLUMN" },
+		{ "range", 0, POPT_ARG_STRING, NULL, OPT_RANGE,
+		  "the table: only regions that overlap these addresses",
+		  "START-END" },
 		{ "from", 0, POPT_ARG_STRING, NULL, OPT_FROM,
 		  "views: snapshots that ended after this time", "WHEN" },
 		{ "to", 0, POPT_ARG_STRING, NULL, OPT_TO,
@@ -432,8 +504,8 @@ int cmd_report(int argc, const char **argv)
 		  "heatmap: colours: auto (on a terminal), always, never",
 		  "WHEN" },
 		{ "min-access", 0, POPT_ARG_STRING, NULL, OPT_MIN_ACCESS,
-		  "wss: count regions accessed in more than this % of samples "
-		  "(default 0)", "PERCENT" },
+		  "the table: only regions accessed in more than this % of "
+		  "samples; wss: count only those (default 0)", "PERCENT" },
 		{ "over-time", 0, POPT_ARG_NONE, &opt.over_time, 0,
 		  "wss: the working set size of every snapshot", NULL },
 		{ "top", 0, POPT_ARG_STRING, NULL, OPT_TOP,
@@ -441,6 +513,7 @@ int cmd_report(int argc, const char **argv)
 		CMDLINE_HELP,
 		POPT_TABLEEND
 	};
+	struct table_filter filter;
 	struct out_selection sel;
 	struct view_opts vopt;
 	struct rec_reader r;
@@ -475,6 +548,8 @@ int cmd_report(int argc, const char **argv)
 		case OPT_HEIGHT: slot = &opt.height; break;
 		case OPT_COLOR: slot = &opt.color; break;
 		case OPT_MIN_ACCESS: slot = &opt.min_access; break;
+		case OPT_SORT: slot = &opt.sort; break;
+		case OPT_RANGE: slot = &opt.range; break;
 		default: slot = &opt.top; break;
 		}
 		cmdline_keep(slot, poptGetOptArg(ctx));
@@ -490,15 +565,17 @@ int cmd_report(int argc, const char **argv)
 	}
 	if (args && args[0])
 		opt.file = args[0];
-	views = opt.view || opt.export || opt.pid || opt.from || opt.to ||
-		opt.svg || opt.width || opt.height || opt.color ||
-		opt.min_access || opt.top || opt.over_time;
+	/* --pid and --min-access belong to the table and to the views. */
+	views = opt.view || opt.export || opt.from || opt.to || opt.svg ||
+		opt.width || opt.height || opt.color || opt.top ||
+		opt.over_time;
 	if (views) {
 		if (opt.columns || opt.at || opt.format || opt.raw ||
-		    opt.noheadings) {
+		    opt.noheadings || opt.sort || opt.range) {
 			ret = cmdline_usage("--view and --export take none of -o, "
-					    "--at, --format, --raw, --noheadings "
-					    "(--from and --to choose the time)");
+					    "--at, --format, --raw, --noheadings, "
+					    "--sort, --range (--from and --to "
+					    "choose the time)");
 			goto out;
 		}
 		ret = view_options(&opt, &vopt);
@@ -512,10 +589,12 @@ int cmd_report(int argc, const char **argv)
 		goto out;
 	}
 	if (jsonl && (opt.columns || opt.at || opt.json || opt.raw ||
-		      opt.noheadings || opt.bytes)) {
+		      opt.noheadings || opt.bytes || opt.pid || opt.sort ||
+		      opt.range || opt.min_access)) {
 		ret = cmdline_usage("--format jsonl prints every snapshot in full: "
 				    "it takes none of -o, --at, --json, --raw, "
-				    "--noheadings, --bytes");
+				    "--noheadings, --bytes, --pid, --sort, "
+				    "--range, --min-access");
 		goto out;
 	}
 	if (opt.json && opt.raw) {
@@ -527,12 +606,14 @@ int cmd_report(int argc, const char **argv)
 			goto out;
 		if (parse_at(opt.at, &at))
 			goto out;
+		if (table_filter(&opt, &filter))
+			goto out;
 	}
 
 	ret = rec_open(&r, opt.file);
 	if (!ret) {
 		ret = views ? view_run(&r, &vopt) : jsonl ? report_jsonl(&r) :
-			report_table(&r, &opt, &sel, &at);
+			report_table(&r, &opt, &sel, &at, &filter);
 		if (fflush(stdout) || ferror(stdout)) {
 			errmsg("writing the report failed");
 			ret = EXIT_FAIL;
@@ -554,6 +635,8 @@ out:
 	free(opt.color);
 	free(opt.min_access);
 	free(opt.top);
+	free(opt.sort);
+	free(opt.range);
 	poptFreeContext(ctx);
 	return ret;
 }

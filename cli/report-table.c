@@ -8,7 +8,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "cmdline.h"
 #include "report.h"
 #include "snapshot.h"
 #include "units.h"
@@ -174,33 +176,162 @@ static int json_type(int id, bool bytes)
 	}
 }
 
-/* The regions of one target as they are in one snapshot. */
-static int add_target_rows(struct table_ctx *c, const struct target_pick *t,
-			   const struct kept *k)
+/* A region of the table before it is printed: filtered, then sorted. */
+struct row {
+	const struct snap *s;
+	const struct target_pick *t;
+	struct damon_snapshot_region r;
+	size_t order;		/* in the file: ties keep it */
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+	struct snap *snaps;	/* one per target pick, for the rows' s */
+};
+
+static double row_access(const struct row *w)
 {
-	const unsigned char *cursor;
-	struct snap s;
-	const char *why;
+	return w->s->hdr.nr_passes ?
+		100.0 * w->r.nr_accesses / w->s->hdr.nr_passes : 0;
+}
+
+static bool row_wanted(const struct table_filter *f, const struct row *w)
+{
+	if (f->have_pid && w->t->pid != f->pid)
+		return false;
+	if (f->min_access >= 0 && !(row_access(w) > f->min_access))
+		return false;
+	if (f->have_range && (w->r.end <= f->range_start ||
+			      w->r.start >= f->range_end))
+		return false;
+	return true;
+}
+
+/* The regions of one target as they are in one snapshot. */
+static int collect_target_rows(struct rows *rows, const struct table_filter *f,
+			       const struct target_pick *t, struct snap *s)
+{
+	const unsigned char *cursor = s->first_target;
 	uint32_t i, j;
 
-	if (snap_parse(&s, k->rec, k->len, &why))
-		return -1;	/* cannot happen: checked when read */
-	cursor = s.first_target;
-	for (i = 0; i < s.hdr.nr_targets; i++) {
+	for (i = 0; i < s->hdr.nr_targets; i++) {
 		struct snap_target st;
 
-		snap_next_target(&s, &cursor, &st);
+		snap_next_target(s, &cursor, &st);
 		if (st.t.pid != t->pid)
 			continue;
 		for (j = 0; j < st.t.nr_regions; j++) {
-			struct damon_snapshot_region r;
+			struct row w = { .s = s, .t = t, .order = rows->n };
 
-			snap_region(&st, j, &r);
-			if (add_region_row(c, &s, t, &r))
-				return -1;
+			snap_region(&st, j, &w.r);
+			if (!row_wanted(f, &w))
+				continue;
+			if (rows->n == rows->cap) {
+				size_t cap = rows->cap ? rows->cap * 2 : 64;
+				struct row *v = realloc(rows->v, cap * sizeof(*v));
+
+				if (!v)
+					return -1;
+				rows->v = v;
+				rows->cap = cap;
+			}
+			rows->v[rows->n++] = w;
 		}
 	}
 	return 0;
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_double(double a, double b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_rows(const void *pa, const void *pb, void *arg)
+{
+	const struct row *a = pa, *b = pb;
+	const struct table_filter *f = arg;
+	char *ca, *cb;
+	int c = 0;
+
+	switch (f->sort_col) {
+	case COL_PID:
+		c = a->t->pid < b->t->pid ? -1 : a->t->pid > b->t->pid;
+		break;
+	case COL_START:
+		c = cmp_u64(a->r.start, b->r.start);
+		break;
+	case COL_END:
+		c = cmp_u64(a->r.end, b->r.end);
+		break;
+	case COL_SIZE:
+		c = cmp_u64(a->r.end - a->r.start, b->r.end - b->r.start);
+		break;
+	case COL_ACCESS:
+		c = cmp_double(row_access(a), row_access(b));
+		break;
+	case COL_HZ:
+		c = cmp_double(a->s->hdr.aggr_us ? (double)a->r.nr_accesses /
+			       a->s->hdr.aggr_us : 0,
+			       b->s->hdr.aggr_us ? (double)b->r.nr_accesses /
+			       b->s->hdr.aggr_us : 0);
+		break;
+	case COL_AGE:
+		c = cmp_u64((uint64_t)a->r.age * a->s->hdr.aggr_us,
+			    (uint64_t)b->r.age * b->s->hdr.aggr_us);
+		break;
+	case COL_NR_ACCESSES:
+		c = cmp_u64(a->r.nr_accesses, b->r.nr_accesses);
+		break;
+	case COL_NR_PASSES:
+		c = cmp_u64(a->s->hdr.nr_passes, b->s->hdr.nr_passes);
+		break;
+	case COL_AGE_INTERVALS:
+		c = cmp_u64(a->r.age, b->r.age);
+		break;
+	case COL_SEQ:
+		c = cmp_u64(a->s->hdr.seq, b->s->hdr.seq);
+		break;
+	case COL_TIME:
+		c = cmp_u64(a->s->hdr.end_ns, b->s->hdr.end_ns);
+		break;
+	case COL_COMM:
+		c = cmp_str(a->t->info ? a->t->info->comm : NULL,
+			    b->t->info ? b->t->info->comm : NULL);
+		break;
+	case COL_COMMAND:
+		ca = a->t->info ? rec_target_cmdline(a->t->info) : NULL;
+		cb = b->t->info ? rec_target_cmdline(b->t->info) : NULL;
+		c = cmp_str(ca, cb);
+		free(ca);
+		free(cb);
+		break;
+	}
+	if (f->sort_desc)
+		c = -c;
+	return c ? c : cmp_u64(a->order, b->order);
+}
+
+int report_sort_column(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_COLUMNS; i++)
+		if (!strcasecmp(columns[i].name, name))
+			return (int)i;
+	cmdline_usage("--sort: unknown column '%s' (the columns are listed "
+		      "by --help)", name);
+	return -1;
 }
 
 /*
@@ -241,6 +372,7 @@ int report_print_table(const struct table_format *fmt,
 		       uint64_t origin_ns, const struct mon_cost *cost)
 {
 	struct table_ctx c = { .sel = sel, .fmt = fmt, .origin_ns = origin_ns };
+	struct rows rows = { 0 };
 	size_t i;
 	int ret = 0;
 
@@ -259,12 +391,29 @@ int report_print_table(const struct table_format *fmt,
 			scols_column_set_json_type(cl,
 				json_type(sel->ids[i], fmt->bytes));
 	}
+	rows.snaps = calloc(picks->n ? picks->n : 1, sizeof(*rows.snaps));
+	if (!rows.snaps)
+		ret = -1;
 	for (i = 0; i < picks->n && !ret; i++) {
 		const struct kept *k = at_snap ? at_snap : picks->t[i].snap;
+		const char *why;
 
-		if (k)
-			ret = add_target_rows(&c, &picks->t[i], k);
+		if (!k)
+			continue;
+		/* Cannot fail: the snapshot was checked when it was read. */
+		if (snap_parse(&rows.snaps[i], k->rec, k->len, &why))
+			ret = -1;
+		else
+			ret = collect_target_rows(&rows, &fmt->filter,
+						  &picks->t[i], &rows.snaps[i]);
 	}
+	if (!ret && fmt->filter.sort_col >= 0)
+		qsort_r(rows.v, rows.n, sizeof(*rows.v), cmp_rows,
+			(void *)&fmt->filter);
+	for (i = 0; i < rows.n && !ret; i++)
+		ret = add_region_row(&c, rows.v[i].s, rows.v[i].t, &rows.v[i].r);
+	free(rows.v);
+	free(rows.snaps);
 	if (!ret && fmt->out.json) {
 		ret = print_json_with_cost(c.tb, cost);
 	} else if (!ret) {

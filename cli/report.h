@@ -29,13 +29,27 @@ struct picks {
 	struct target_pick *t;
 };
 
+/* Which rows the table shows, and in which order. */
+struct table_filter {
+	bool have_pid;
+	int32_t pid;
+	double min_access;	/* percent: rows accessed more; < 0 for all */
+	bool have_range;
+	uint64_t range_start, range_end;	/* rows that overlap it */
+	int sort_col;		/* a column index, or -1: file order */
+	bool sort_desc;
+};
+
 struct table_format {
 	struct out_format out;
 	bool bytes;		/* sizes in bytes, times in microseconds */
+	struct table_filter filter;
 };
 
 /* The region table (report-table.c). */
 int report_select_columns(const char *list, struct out_selection *sel);
+/* The column --sort names: its index, or -1 after printing why not. */
+int report_sort_column(const char *name);
 void report_print_columns(FILE *out);
 /*
  * Each target's rows from at_snap if given, else from its own snapshot,

@@ -31,9 +31,9 @@ int view_check_options(const struct view_opts *o)
 		return cmdline_usage("--export writes every target in damo's "
 				     "format: it takes none of --json, --svg, --pid");
 	if (!o->view && !o->export)
-		return cmdline_usage("--pid, --from, --to, --svg, --width, "
-				     "--height, --color, --min-access, --over-time "
-				     "and --top are options of --view");
+		return cmdline_usage("--from, --to, --svg, --width, --height, "
+				     "--color, --over-time and --top are options "
+				     "of --view");
 	if (o->svg && o->json)
 		return cmdline_usage("give --svg or --json, not both");
 	if (o->svg && o->view != VIEW_HEATMAP && o->view != VIEW_WSS)

@@ -249,7 +249,7 @@ test_help_report() {
 		expect_in out " $c  "
 	done
 	for o in --view --export --pid --from --to --svg --width --height \
-		 --color --min-access --over-time --top; do
+		 --color --min-access --over-time --top --sort --range; do
 		expect_in out "$o"
 	done
 }
@@ -463,6 +463,67 @@ test_report_bad_column() {
 	expect_rc 2
 	expect_stderr "damonctl report: unknown column 'FOO' (the columns are listed by --help)" \
 		"Run 'damonctl report --help' for the options."
+}
+
+test_report_sort() {
+	fixture basic
+	dctl report --sort=-SIZE basic.rec
+	expect_rc 0
+	golden report-sort-size-desc.txt out
+	# Ties keep the file's order; the same order in JSON and raw.
+	dctl report --sort access -o PID,START,ACCESS --raw --noheadings basic.rec
+	expect_rc 0
+	golden report-sort-access.txt out
+	dctl report -s ACCESS -o PID,START,ACCESS --json --bytes basic.rec
+	expect_rc 0
+	need python3
+	python3 - out <<'PY' || { show; fail "JSON rows not sorted by access"; }
+import json, sys
+rows = json.load(open(sys.argv[1]))["regions"]
+acc = [r["access"] for r in rows]
+assert acc == sorted(acc) and len(rows) == 7, acc
+PY
+}
+
+test_report_filters() {
+	fixture basic
+	dctl report --pid 1001 --min-access 5 -o PID,START,ACCESS --raw --noheadings basic.rec
+	expect_rc 0
+	expect_stdout "1001 0x7f1000000000 10%" "1001 0x7fff00000000 100%"
+	# Regions that overlap the range, whole: one byte into the second.
+	dctl report --range 0x7f0000000000-0x7f0004000001 -o START,END --raw --noheadings basic.rec
+	expect_rc 0
+	expect_stdout "0x7f0000000000 0x7f0004000000" "0x7f0004000000 0x7f0004401000"
+	dctl report --range 140724603453440-140724603588608 -o PID,START --json basic.rec
+	expect_rc 0
+	expect_in out '"start": "0x7ffd00000000"'
+	[ "$(grep -c '"pid"' out)" -eq 1 ] || { show; fail "expected one region"; }
+	dctl report --pid 4242 --raw --noheadings basic.rec
+	expect_rc 0
+	expect_empty out
+}
+
+test_report_filter_errors() {
+	fixture basic
+	dctl report --sort FOO basic.rec
+	expect_rc 2
+	expect_stderr "damonctl report: --sort: unknown column 'FOO' (the columns are listed by --help)" \
+		"Run 'damonctl report --help' for the options."
+	dctl report --range 0x2000-0x1000 basic.rec
+	expect_rc 2
+	expect_in err "damonctl report: --range '0x2000-0x1000' is not START-END with START below END (e.g. 0x7f0000000000-0x7f0010000000)"
+	dctl report --range 12 basic.rec
+	expect_rc 2
+	expect_in err "--range '12' is not START-END"
+	dctl report --min-access 120 basic.rec
+	expect_rc 2
+	expect_in err "--min-access '120' is not a percentage from 0 to below 100"
+	dctl report --view wss --sort SIZE basic.rec
+	expect_rc 2
+	expect_in err "--view and --export take none of -o, --at, --format, --raw, --noheadings, --sort, --range"
+	dctl report -f jsonl --pid 1000 basic.rec
+	expect_rc 2
+	expect_in err "--format jsonl prints every snapshot in full"
 }
 
 test_report_newer_layout() {
@@ -1258,9 +1319,9 @@ test_view_option_errors() {
 	dctl report --view wss -o PID views.rec
 	expect_rc 2
 	expect_in err "--view and --export take none of -o"
-	dctl report --pid 1000 views.rec
+	dctl report --top 3 views.rec
 	expect_rc 2
-	expect_in err "are options of --view"
+	expect_in err "--from, --to, --svg, --width, --height, --color, --over-time and --top are options of --view"
 	dctl report --view heatmap --width 3 views.rec
 	expect_rc 2
 	expect_in err "--width must be from 8 to 4096"
