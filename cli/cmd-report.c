@@ -29,13 +29,14 @@ struct options {
 	     *min_access, *top;
 	/* The table's own. */
 	char *sort, *range;
+	char *weights;
 	int over_time;
 };
 
 enum {
 	OPT_VIEW = 1000, OPT_EXPORT, OPT_PID, OPT_FROM, OPT_TO, OPT_SVG,
 	OPT_WIDTH, OPT_HEIGHT, OPT_COLOR, OPT_MIN_ACCESS, OPT_TOP, OPT_SORT,
-	OPT_RANGE,
+	OPT_RANGE, OPT_WEIGHTS,
 };
 
 /* Which snapshot --at means. */
@@ -402,25 +403,31 @@ static int table_filter(const struct options *opt, struct table_filter *f)
 
 static int view_options(const struct options *opt, struct view_opts *v)
 {
-	static const char *const views[] = {
-		[VIEW_HEATMAP] = "heatmap", [VIEW_WSS] = "wss", [VIEW_HOT] = "hot",
-		[VIEW_RECENCY] = "recency",
-	};
-	int i;
-
 	memset(v, 0, sizeof(*v));
 	v->to_ns = UINT64_MAX;
 	v->json = opt->json;
 	v->bytes = opt->bytes;
 	v->svg = opt->svg;
 	v->over_time = opt->over_time;
+	v->w_access = v->w_age = 1;
 	if (opt->view) {
-		for (i = VIEW_HEATMAP; i <= VIEW_RECENCY; i++)
-			if (!strcmp(opt->view, views[i]))
-				v->view = i;
+		v->view = view_find(opt->view);
 		if (!v->view)
 			return cmdline_usage("unknown view '%s': use heatmap, wss, "
-					     "hot or recency", opt->view);
+					     "hot, recency or temperature",
+					     opt->view);
+	}
+	if (opt->weights) {
+		char *end;
+
+		v->have_weights = true;
+		v->w_access = strtod(opt->weights, &end);
+		if (end == opt->weights || *end != ',' ||
+		    !(v->w_access >= 0) || end[1] == '\0')
+			goto bad_weights;
+		v->w_age = strtod(end + 1, &end);
+		if (*end || !(v->w_age >= 0) || v->w_access + v->w_age == 0)
+			goto bad_weights;
 	}
 	if (opt->export) {
 		if (!strcmp(opt->export, "damo-json"))
@@ -456,6 +463,10 @@ static int view_options(const struct options *opt, struct view_opts *v)
 						&v->min_access))
 		return EXIT_USAGE;
 	return view_check_options(v);
+bad_weights:
+	return cmdline_usage("--temperature-weights '%s' is not ACCESS,AGE: "
+			     "two weights of 0 or more, not both 0 (e.g. 1,1)",
+			     opt->weights);
 }
 
 int cmd_report(int argc, const char **argv)
@@ -477,7 +488,7 @@ int cmd_report(int argc, const char **argv)
 		{ "format", 'f', POPT_ARG_STRING, NULL, 'f',
 		  "table (default) or jsonl", "FORMAT" },
 		{ "view", 0, POPT_ARG_STRING, NULL, OPT_VIEW,
-		  "heatmap, wss, hot or recency", "VIEW" },
+		  "heatmap, wss, hot, recency or temperature", "VIEW" },
 		{ "export", 0, POPT_ARG_STRING, NULL, OPT_EXPORT,
 		  "damo-json or damo-json-compressed, to standard output",
 		  "FORMAT" },
@@ -510,6 +521,9 @@ int cmd_report(int argc, const char **argv)
 		  "wss: the working set size of every snapshot", NULL },
 		{ "top", 0, POPT_ARG_STRING, NULL, OPT_TOP,
 		  "hot: how many regions (default 10)", "N" },
+		{ "temperature-weights", 0, POPT_ARG_STRING, NULL, OPT_WEIGHTS,
+		  "temperature: weight of an access percentage point and of "
+		  "a second of age (default 1,1)", "ACCESS,AGE" },
 		CMDLINE_HELP,
 		POPT_TABLEEND
 	};
@@ -550,6 +564,7 @@ int cmd_report(int argc, const char **argv)
 		case OPT_MIN_ACCESS: slot = &opt.min_access; break;
 		case OPT_SORT: slot = &opt.sort; break;
 		case OPT_RANGE: slot = &opt.range; break;
+		case OPT_WEIGHTS: slot = &opt.weights; break;
 		default: slot = &opt.top; break;
 		}
 		cmdline_keep(slot, poptGetOptArg(ctx));
@@ -568,7 +583,7 @@ int cmd_report(int argc, const char **argv)
 	/* --pid and --min-access belong to the table and to the views. */
 	views = opt.view || opt.export || opt.from || opt.to || opt.svg ||
 		opt.width || opt.height || opt.color || opt.top ||
-		opt.over_time;
+		opt.over_time || opt.weights;
 	if (views) {
 		if (opt.columns || opt.at || opt.format || opt.raw ||
 		    opt.noheadings || opt.sort || opt.range) {
@@ -637,6 +652,7 @@ out:
 	free(opt.top);
 	free(opt.sort);
 	free(opt.range);
+	free(opt.weights);
 	poptFreeContext(ctx);
 	return ret;
 }

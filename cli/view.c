@@ -15,15 +15,28 @@
 #include "units.h"
 #include "view.h"
 
-static const char *const view_names[] = {
-	[VIEW_HEATMAP] = "heatmap", [VIEW_WSS] = "wss", [VIEW_HOT] = "hot",
-	[VIEW_RECENCY] = "recency",
+const struct view_def view_defs[NR_VIEWS] = {
+	[VIEW_HEATMAP] = { "heatmap", view_heatmap },
+	[VIEW_WSS] = { "wss", view_wss },
+	[VIEW_HOT] = { "hot", view_hot },
+	[VIEW_RECENCY] = { "recency", view_recency },
+	[VIEW_TEMPERATURE] = { "temperature", view_temperature },
 };
+
+enum view_kind view_find(const char *name)
+{
+	int i;
+
+	for (i = VIEW_NONE + 1; i < NR_VIEWS; i++)
+		if (!strcmp(view_defs[i].name, name))
+			return (enum view_kind)i;
+	return VIEW_NONE;
+}
 
 /* Options that only some views take; a mistake is better said than ignored. */
 int view_check_options(const struct view_opts *o)
 {
-	const char *name = o->view ? view_names[o->view] : NULL;
+	const char *name = o->view ? view_defs[o->view].name : NULL;
 
 	if (o->export && o->view)
 		return cmdline_usage("give --view or --export, not both");
@@ -32,8 +45,9 @@ int view_check_options(const struct view_opts *o)
 				     "format: it takes none of --json, --svg, --pid");
 	if (!o->view && !o->export)
 		return cmdline_usage("--from, --to, --svg, --width, --height, "
-				     "--color, --over-time and --top are options "
-				     "of --view");
+				     "--color, --over-time, --top and "
+				     "--temperature-weights are options of "
+				     "--view");
 	if (o->svg && o->json)
 		return cmdline_usage("give --svg or --json, not both");
 	if (o->svg && o->view != VIEW_HEATMAP && o->view != VIEW_WSS)
@@ -49,6 +63,9 @@ int view_check_options(const struct view_opts *o)
 				     "of --view wss");
 	if (o->top && o->view != VIEW_HOT)
 		return cmdline_usage("--top is an option of --view hot");
+	if (o->have_weights && o->view != VIEW_TEMPERATURE)
+		return cmdline_usage("--temperature-weights is an option of "
+				     "--view temperature");
 	if (o->from_ns >= o->to_ns)
 		return cmdline_usage("--from must be before --to");
 	return 0;
@@ -361,24 +378,8 @@ int view_run(struct rec_reader *r, const struct view_opts *o)
 	if (o->export)
 		return export_damo(r, o);
 	ret = view_load(r, o, &d);
-	if (!ret) {
-		switch (o->view) {
-		case VIEW_HEATMAP:
-			ret = view_heatmap(&d, o);
-			break;
-		case VIEW_WSS:
-			ret = view_wss(&d, o);
-			break;
-		case VIEW_HOT:
-			ret = view_hot(&d, o);
-			break;
-		case VIEW_RECENCY:
-			ret = view_recency(&d, o);
-			break;
-		default:
-			ret = EXIT_FAIL;
-		}
-	}
+	if (!ret)
+		ret = view_defs[o->view].show(&d, o);
 	view_data_free(&d);
 	return ret;
 }

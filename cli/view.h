@@ -19,6 +19,7 @@
 
 enum view_kind {
 	VIEW_NONE = 0, VIEW_HEATMAP, VIEW_WSS, VIEW_HOT, VIEW_RECENCY,
+	VIEW_TEMPERATURE, NR_VIEWS
 };
 
 enum view_color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -39,6 +40,8 @@ struct view_opts {
 	double min_access;		/* wss: percent of samples, exclusive */
 	bool over_time;			/* wss: one row per snapshot */
 	unsigned top;			/* hot: how many regions */
+	bool have_weights;		/* temperature: weights given */
+	double w_access, w_age;		/* temperature: per % and per s */
 };
 
 struct view_region {
@@ -117,6 +120,22 @@ int view_heatmap(const struct view_data *d, const struct view_opts *o);
 int view_wss(const struct view_data *d, const struct view_opts *o);
 int view_hot(const struct view_data *d, const struct view_opts *o);
 int view_recency(const struct view_data *d, const struct view_opts *o);
+int view_temperature(const struct view_data *d, const struct view_opts *o);
 int export_damo(struct rec_reader *r, const struct view_opts *o);
+
+/* A region's temperature (view-temperature.c, damonctl(8)). */
+double view_temperature_of(const struct view_snap *s,
+			   const struct view_region *r, double w_access,
+			   double w_age);
+
+/* Every view by name, indexed by enum view_kind (VIEW_NONE has none). */
+struct view_def {
+	const char *name;
+	int (*show)(const struct view_data *d, const struct view_opts *o);
+};
+
+extern const struct view_def view_defs[NR_VIEWS];
+/* The view of that name, or VIEW_NONE. */
+enum view_kind view_find(const char *name);
 
 #endif

@@ -1273,6 +1273,30 @@ test_view_hot_no_maps() {
 	expect_in out "coverage: unknown: the recording has no maps of the target"
 }
 
+test_view_temperature() {
+	fixture views
+	dctl report --view temperature views.rec
+	expect_rc 0
+	expect_empty err
+	golden view-temperature.txt out
+	dctl report --view temperature --json views.rec
+	expect_rc 0
+	golden view-temperature.json out
+	# The coldest: the 132 KiB stack region, idle for 90.9 s; the
+	# histogram's shares add up to all the bytes.
+	expect_json out '[r["temperature"] for r in j["temperature"] if r["kind"] == "percentile"][0] == -90.9'
+	expect_json out 'abs(sum(r["percent"] for r in j["temperature"] if r["kind"] == "histogram") - 100) < 0.05'
+	dctl report --view temperature --temperature-weights 0,1 --json views.rec
+	expect_rc 0
+	expect_json out '[r["temperature"] for r in j["temperature"] if r["kind"] == "percentile"][0] == -90.9'
+	dctl report --view temperature --temperature-weights x views.rec
+	expect_rc 2
+	expect_in err "--temperature-weights 'x' is not ACCESS,AGE: two weights of 0 or more, not both 0 (e.g. 1,1)"
+	dctl report --view hot --temperature-weights 1,1 views.rec
+	expect_rc 2
+	expect_in err "--temperature-weights is an option of --view temperature"
+}
+
 test_view_recency() {
 	fixture views
 	dctl report --view recency views.rec
@@ -1315,7 +1339,7 @@ test_view_option_errors() {
 	expect_in err "--svg draws --view heatmap or wss, not hot"
 	dctl report --view nope views.rec
 	expect_rc 2
-	expect_in err "unknown view 'nope': use heatmap, wss, hot or recency"
+	expect_in err "unknown view 'nope': use heatmap, wss, hot, recency or temperature"
 	dctl report --view wss -o PID views.rec
 	expect_rc 2
 	expect_in err "--view and --export take none of -o"
