@@ -1345,7 +1345,7 @@ test_view_option_errors() {
 	expect_in err "--view and --export take none of -o"
 	dctl report --top 3 views.rec
 	expect_rc 2
-	expect_in err "--from, --to, --svg, --width, --height, --color, --over-time and --top are options of --view"
+	expect_in err "--from, --to, --svg, --width, --height, --color, --over-time, --top and --temperature-weights are options of --view"
 	dctl report --view heatmap --width 3 views.rec
 	expect_rc 2
 	expect_in err "--width must be from 8 to 4096"
