@@ -3,7 +3,8 @@
  * damonctl report --view wss: the working set size, that is the bytes of
  * the regions accessed in more than --min-access of the samples, as
  * percentiles over the snapshots of the window (what damo's "report wss"
- * shows), as a time series, or as an SVG line chart.
+ * shows with --exclude_samples 0 --per_target: damonctl(8) says why not by
+ * default), as a time series, or as an SVG line chart.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -42,10 +43,15 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Nearest rank on the sorted values, as damo picks them. */
+/*
+ * As damo picks it (_damo_dist.get_percentile): the value at index
+ * floor(p * n / 100) of the sorted values, the last for p = 100.
+ */
 static uint64_t percentile(const uint64_t *sorted, size_t n, int p)
 {
-	return sorted[(size_t)llround((double)(n - 1) * p / 100.0)];
+	size_t i = (size_t)p * n / 100;
+
+	return sorted[i < n ? i : n - 1];
 }
 
 static int print_summary(const struct view_data *d, const struct view_opts *o,
