@@ -17,6 +17,7 @@
 #include "damonctl.h"
 #include "output.h"
 #include "record.h"
+#include "snapshot.h"
 #include "statefile.h"
 #include "units.h"
 
@@ -72,10 +73,14 @@ static void read_progress(const char *path, struct progress *pg)
 		return;
 	}
 	while (rec_next(&r, &rec, &len) > 0) {
-		const struct damon_snapshot *s = rec;
+		struct rec_frame frame;
+		const char *why;
+		struct snap s;
 
-		if (len >= sizeof(*s) && s->type == DAMON_RECORD_SNAPSHOT)
-			pg->dropped += s->dropped;
+		rec_frame_get(rec, &frame);
+		if (frame.type == DAMON_RECORD_SNAPSHOT &&
+		    !snap_parse(&s, rec, len, &why))
+			pg->dropped += s.hdr.dropped;
 	}
 	pg->readable = true;
 	pg->snapshots = r.snapshots;

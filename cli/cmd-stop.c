@@ -20,6 +20,7 @@
 #include "cost.h"
 #include "damonctl.h"
 #include "record.h"
+#include "snapshot.h"
 #include "statefile.h"
 #include "summary.h"
 #include "units.h"
@@ -46,11 +47,15 @@ static int read_outcome(const char *path, struct outcome *oc)
 	ret = rec_open(&r, path);
 	if (!ret) {
 		while ((ret = rec_next(&r, &rec, &len)) > 0) {
-			const struct damon_snapshot *s = rec;
+			struct rec_frame frame;
+			const char *why;
+			struct snap s;
 
-			/* rec_next() checked every snapshot it returns. */
-			if (len >= sizeof(*s) && s->type == DAMON_RECORD_SNAPSHOT)
-				cost_add(&oc->cost, s);
+			/* snap_parse() fills in what an older header lacks. */
+			rec_frame_get(rec, &frame);
+			if (frame.type == DAMON_RECORD_SNAPSHOT &&
+			    !snap_parse(&s, rec, len, &why))
+				cost_add(&oc->cost, &s.hdr);
 		}
 		oc->finished = r.have_end;
 		oc->end = r.end;
