@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attropts.h"
 #include "background.h"
 #include "cmdline.h"
 #include "damonctl.h"
@@ -30,18 +31,15 @@ struct start_options {
 	int32_t *pids;
 	uint32_t nr_pids;
 	const char **command;		/* NULL-terminated, or NULL */
-	struct damon_attrs attrs;
+	struct attr_opts attr;
 	uint64_t duration_ns;
 	char *output;		/* from popt, which leaves freeing it to us */
-	int force, background, no_tlb_flush, sample_given;
+	int force, background;
 };
 
 /* ---- command line ---- */
 
-enum {
-	OPT_PID = 1000, OPT_SAMPLE, OPT_AGGR, OPT_UPDATE, OPT_MIN_REGIONS,
-	OPT_MAX_REGIONS, OPT_QUEUE_DEPTH, OPT_DURATION, OPT_OUTPUT,
-};
+enum { OPT_PID = 1000, OPT_DURATION, OPT_OUTPUT };
 
 static int add_pids(struct start_options *o, const char *list)
 {
@@ -77,53 +75,15 @@ static int add_pids(struct start_options *o, const char *list)
 	return 0;
 }
 
-static int duration_option(const char *name, const char *arg, __u64 *field)
-{
-	const char *why;
-	uint64_t us;
-
-	if (parse_duration_us(arg, &us, &why))
-		return cmdline_usage("%s '%s' %s", name, arg, why);
-	/* Zero would silently mean "the module's default". */
-	if (!us)
-		return cmdline_usage("%s must be longer than 0", name);
-	*field = us;
-	return 0;
-}
-
-static int count_option(const char *name, const char *arg, __u32 *value)
-{
-	const char *why;
-	uint64_t v;
-
-	if (parse_count(arg, UINT32_MAX, &v, &why))
-		return cmdline_usage("%s '%s' %s", name, arg, why);
-	if (!v)
-		return cmdline_usage("%s must be more than 0", name);
-	*value = (__u32)v;
-	return 0;
-}
-
 static int take_option(struct start_options *o, int opt, const char *arg)
 {
 	const char *why;
 
+	if (opt >= ATTR_OPT_SAMPLE && opt <= ATTR_OPT_LAST)
+		return attr_opts_take(&o->attr, opt, arg);
 	switch (opt) {
 	case OPT_PID:
 		return add_pids(o, arg);
-	case OPT_SAMPLE:
-		o->sample_given = 1;
-		return duration_option("--sample", arg, &o->attrs.sample_us);
-	case OPT_AGGR:
-		return duration_option("--aggr", arg, &o->attrs.aggr_us);
-	case OPT_UPDATE:
-		return duration_option("--update", arg, &o->attrs.update_us);
-	case OPT_MIN_REGIONS:
-		return count_option("--min-regions", arg, &o->attrs.min_nr_regions);
-	case OPT_MAX_REGIONS:
-		return count_option("--max-regions", arg, &o->attrs.max_nr_regions);
-	case OPT_QUEUE_DEPTH:
-		return count_option("--queue-depth", arg, &o->attrs.queue_depth);
 	case OPT_DURATION:
 		if (parse_duration_ns(arg, &o->duration_ns, &why))
 			return cmdline_usage("--duration '%s' %s", arg, why);
@@ -204,10 +164,12 @@ static int open_session(struct start_options *o, struct recording *rec,
 	if (!ret)
 		ret = device_handshake(&rec->dev);
 	if (!ret)
-		ret = device_check(&rec->dev, &o->attrs);
+		ret = device_check(&rec->dev, &o->attr.attrs);
 	if (!ret) {
-		device_fit_flush_budget(&rec->dev, &o->attrs, o->sample_given);
-		ret = device_set_attrs(&rec->dev, &o->attrs);
+		device_fit_flush_budget(&rec->dev, &o->attr.attrs,
+					o->attr.sample_given,
+					o->attr.tune_min_given);
+		ret = device_set_attrs(&rec->dev, &o->attr.attrs);
 	}
 	if (!ret)
 		ret = device_set_targets(&rec->dev, o->pids, o->nr_pids,
@@ -335,17 +297,7 @@ static int record(struct start_options *o)
 
 int cmd_start(int argc, const char **argv)
 {
-	struct start_options o = {
-		/* See DAMON_ATTR_TLB_FLUSH: without it a hot page can look
-		 * idle, and under an emulator nearly every page does. */
-		.attrs = {
-			.size = sizeof(struct damon_attrs),
-			.flags = DAMON_ATTR_TLB_FLUSH,
-			.sample_us = 5000, .aggr_us = 100000,
-			.update_us = 1000000, .min_nr_regions = 10,
-			.max_nr_regions = 1000, .queue_depth = 16,
-		},
-	};
+	struct start_options o = { 0 };
 	struct poptOption options[] = {
 		{ "pid", 'p', POPT_ARG_STRING, NULL, OPT_PID,
 		  "a process to record (repeatable, or PID,PID,...)", "PID" },
@@ -357,23 +309,8 @@ int cmd_start(int argc, const char **argv)
 		  "stop after this long (e.g. 30s, 5m)", "DURATION" },
 		{ "background", 'b', POPT_ARG_NONE, &o.background, 0,
 		  "record in the background; stop with 'damonctl stop'", NULL },
-		{ "sample", 0, POPT_ARG_STRING, NULL, OPT_SAMPLE,
-		  "sampling interval (default 5ms)", "DURATION" },
-		{ "aggr", 0, POPT_ARG_STRING, NULL, OPT_AGGR,
-		  "aggregation interval: one snapshot each (default 100ms)",
-		  "DURATION" },
-		{ "update", 0, POPT_ARG_STRING, NULL, OPT_UPDATE,
-		  "how often the targets' mappings are re-read (default 1s)",
-		  "DURATION" },
-		{ "min-regions", 0, POPT_ARG_STRING, NULL, OPT_MIN_REGIONS,
-		  "least regions per target (default 10)", "N" },
-		{ "max-regions", 0, POPT_ARG_STRING, NULL, OPT_MAX_REGIONS,
-		  "most regions per target (default 1000)", "N" },
-		{ "queue-depth", 0, POPT_ARG_STRING, NULL, OPT_QUEUE_DEPTH,
-		  "snapshots the module keeps for damonctl (default 16)", "N" },
-		{ "no-tlb-flush", 0, POPT_ARG_NONE, &o.no_tlb_flush, 0,
-		  "do not flush TLBs after sampling (cheaper, may miss accesses)",
-		  NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, attr_options_table, 0,
+		  "Monitoring attributes:", NULL },
 		CMDLINE_HELP,
 		POPT_TABLEEND
 	};
@@ -381,6 +318,7 @@ int cmd_start(int argc, const char **argv)
 	int rc, ret = 0;
 
 	/* Options end at the COMMAND: "start ls -l" must not see -l. */
+	attr_opts_init(&o.attr);
 	ctx = cmdline_context(argc, argv, options,
 			      "[OPTION...] {--pid PID... | [--] COMMAND [ARG...]}",
 			      POPT_CONTEXT_POSIXMEHARDER);
@@ -420,9 +358,9 @@ int cmd_start(int argc, const char **argv)
 				    "COMMAND (after --)");
 		goto out;
 	}
-	if (o.no_tlb_flush)
-		o.attrs.flags &= ~DAMON_ATTR_TLB_FLUSH;
-	ret = record(&o);
+	ret = attr_opts_finish(&o.attr);
+	if (!ret)
+		ret = record(&o);
 out:
 	free(o.pids);
 	free(o.output);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attropts.h"
 #include "cmdline.h"
 #include "damonctl.h"
 #include "device.h"
@@ -33,12 +34,12 @@
 struct top_options {
 	int32_t pid;
 	const char **command;
-	struct damon_attrs attrs;
+	struct attr_opts attr;
 	uint64_t iterations;		/* 0: until stopped */
-	int batch, no_tlb_flush, sample_given;
+	int batch;
 };
 
-enum { OPT_PID = 1000, OPT_SAMPLE, OPT_AGGR, OPT_UPDATE, OPT_ITERATIONS };
+enum { OPT_PID = 1000, OPT_ITERATIONS };
 
 static uint64_t now_ns(void)
 {
@@ -48,24 +49,13 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int duration_option(const char *name, const char *arg, __u64 *field)
-{
-	const char *why;
-	uint64_t us;
-
-	if (parse_duration_us(arg, &us, &why))
-		return cmdline_usage("%s '%s' %s", name, arg, why);
-	if (!us)
-		return cmdline_usage("%s must be longer than 0", name);
-	*field = us;
-	return 0;
-}
-
 static int take_option(struct top_options *o, int opt, const char *arg)
 {
 	const char *why;
 	uint64_t v;
 
+	if (opt >= ATTR_OPT_SAMPLE && opt <= ATTR_OPT_LAST)
+		return attr_opts_take(&o->attr, opt, arg);
 	switch (opt) {
 	case OPT_PID:
 		if (o->pid)
@@ -75,13 +65,6 @@ static int take_option(struct top_options *o, int opt, const char *arg)
 			return cmdline_usage("--pid '%s' is not a process id", arg);
 		o->pid = (int32_t)v;
 		return 0;
-	case OPT_SAMPLE:
-		o->sample_given = 1;
-		return duration_option("--sample", arg, &o->attrs.sample_us);
-	case OPT_AGGR:
-		return duration_option("--aggr", arg, &o->attrs.aggr_us);
-	case OPT_UPDATE:
-		return duration_option("--update", arg, &o->attrs.update_us);
 	case OPT_ITERATIONS:
 		if (parse_count(arg, UINT64_MAX, &o->iterations, &why) ||
 		    !o->iterations)
@@ -117,10 +100,12 @@ static int open_session(struct top_options *o, struct session *s,
 	if (!ret)
 		ret = device_handshake(&s->dev);
 	if (!ret)
-		ret = device_check(&s->dev, &o->attrs);
+		ret = device_check(&s->dev, &o->attr.attrs);
 	if (!ret) {
-		device_fit_flush_budget(&s->dev, &o->attrs, o->sample_given);
-		ret = device_set_attrs(&s->dev, &o->attrs);
+		device_fit_flush_budget(&s->dev, &o->attr.attrs,
+					o->attr.sample_given,
+					o->attr.tune_min_given);
+		ret = device_set_attrs(&s->dev, &o->attr.attrs);
 	}
 	if (!ret)
 		ret = device_set_targets(&s->dev, &o->pid, 1,
@@ -347,15 +332,7 @@ static void help(poptContext ctx)
 
 int cmd_top(int argc, const char **argv)
 {
-	struct top_options o = {
-		.attrs = {
-			.size = sizeof(struct damon_attrs),
-			.flags = DAMON_ATTR_TLB_FLUSH,
-			.sample_us = 5000, .aggr_us = 100000,
-			.update_us = 1000000, .min_nr_regions = 10,
-			.max_nr_regions = 1000, .queue_depth = 16,
-		},
-	};
+	struct top_options o = { 0 };
 	struct poptOption options[] = {
 		{ "pid", 'p', POPT_ARG_STRING, NULL, OPT_PID,
 		  "the process to monitor", "PID" },
@@ -363,16 +340,8 @@ int cmd_top(int argc, const char **argv)
 		  "plain text, one block per aggregation, for logs", NULL },
 		{ "iterations", 'n', POPT_ARG_STRING, NULL, OPT_ITERATIONS,
 		  "stop after N aggregations", "N" },
-		{ "sample", 0, POPT_ARG_STRING, NULL, OPT_SAMPLE,
-		  "sampling interval (default 5ms)", "DURATION" },
-		{ "aggr", 0, POPT_ARG_STRING, NULL, OPT_AGGR,
-		  "aggregation interval: one redraw each (default 100ms)",
-		  "DURATION" },
-		{ "update", 0, POPT_ARG_STRING, NULL, OPT_UPDATE,
-		  "how often the mappings are re-read (default 1s)", "DURATION" },
-		{ "no-tlb-flush", 0, POPT_ARG_NONE, &o.no_tlb_flush, 0,
-		  "do not flush TLBs after sampling (cheaper, may miss accesses)",
-		  NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, attr_options_table, 0,
+		  "Monitoring attributes (one redraw per aggregation):", NULL },
 		CMDLINE_HELP,
 		POPT_TABLEEND
 	};
@@ -382,6 +351,7 @@ int cmd_top(int argc, const char **argv)
 	sigset_t old;
 	int rc, ret = 0;
 
+	attr_opts_init(&o.attr);
 	ctx = cmdline_context(argc, argv, options,
 			      "[OPTION...] {--pid PID | [--] COMMAND [ARG...]}",
 			      POPT_CONTEXT_POSIXMEHARDER);
@@ -423,8 +393,9 @@ int cmd_top(int argc, const char **argv)
 				    "for plain text");
 		goto out;
 	}
-	if (o.no_tlb_flush)
-		o.attrs.flags &= ~DAMON_ATTR_TLB_FLUSH;
+	ret = attr_opts_finish(&o.attr);
+	if (ret)
+		goto out;
 	sigprocmask(SIG_SETMASK, NULL, &old);
 	ret = launch_block_signals(&old, &s.sig_fd);
 	if (!ret)

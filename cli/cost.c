@@ -19,6 +19,46 @@ void cost_add(struct mon_cost *c, const struct damon_snapshot *s)
 	c->samples_due += s->samples_due;
 	c->tlb_flushes += s->tlb_flushes;
 	c->dropped += s->dropped;
+	if (c->snapshots == 1 || s->sample_us < c->sample_min_us)
+		c->sample_min_us = s->sample_us;
+	if (s->sample_us > c->sample_max_us)
+		c->sample_max_us = s->sample_us;
+	if (c->snapshots == 1 || s->aggr_us < c->aggr_min_us)
+		c->aggr_min_us = s->aggr_us;
+	if (s->aggr_us > c->aggr_max_us)
+		c->aggr_max_us = s->aggr_us;
+	c->sample_last_us = s->sample_us;
+	c->aggr_last_us = s->aggr_us;
+}
+
+static void one_interval(FILE *f, const char *what, uint64_t min,
+			 uint64_t max, uint64_t last)
+{
+	char a[UNITS_BUFSZ], b[UNITS_BUFSZ], c[UNITS_BUFSZ];
+
+	if (min == max)
+		fprintf(f, "%s every %s", what, format_duration_us(a, min));
+	else
+		fprintf(f, "%s every %s to %s (last %s)", what,
+			format_duration_us(a, min), format_duration_us(b, max),
+			format_duration_us(c, last));
+}
+
+const char *format_intervals(char *buf, size_t len, const struct mon_cost *c)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	if (!f) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	one_interval(f, "sampling", c->sample_min_us, c->sample_max_us,
+		     c->sample_last_us);
+	one_interval(f, ", aggregating", c->aggr_min_us, c->aggr_max_us,
+		     c->aggr_last_us);
+	fclose(f);
+	buf[len - 1] = '\0';	/* fmemopen() adds none to a full buffer */
+	return buf;
 }
 
 double cost_cpu_percent(const struct mon_cost *c)
@@ -35,16 +75,17 @@ double cost_samples_percent(const struct mon_cost *c)
 
 const char *format_cost(char *buf, size_t len, const struct mon_cost *c)
 {
-	char cpu[UNITS_BUFSZ], samples[UNITS_BUFSZ];
+	char cpu[UNITS_BUFSZ], samples[UNITS_BUFSZ], intervals[160];
 
 	snprintf(buf, len, "kdamond %s%% of a CPU, %s%% of samples taken "
 		 "(%" PRIu64 " of %" PRIu64 "), %" PRIu64 " snapshot%s dropped, "
-		 "%" PRIu64 " TLB flush%s",
+		 "%" PRIu64 " TLB flush%s; %s",
 		 format_percent(cpu, cost_cpu_percent(c)),
 		 format_percent(samples, cost_samples_percent(c)),
 		 c->samples_done, c->samples_due, c->dropped,
 		 c->dropped == 1 ? "" : "s", c->tlb_flushes,
-		 c->tlb_flushes == 1 ? "" : "es");
+		 c->tlb_flushes == 1 ? "" : "es",
+		 format_intervals(intervals, sizeof(intervals), c));
 	return buf;
 }
 

@@ -19,6 +19,9 @@ struct mon_cost {
 	uint64_t samples_done, samples_due;
 	uint64_t tlb_flushes;
 	uint64_t dropped;
+	/* The intervals in force, which auto-tuning changes. */
+	uint64_t sample_min_us, sample_max_us, sample_last_us;
+	uint64_t aggr_min_us, aggr_max_us, aggr_last_us;
 };
 
 void cost_add(struct mon_cost *c, const struct damon_snapshot *s);
@@ -26,10 +29,16 @@ void cost_add(struct mon_cost *c, const struct damon_snapshot *s);
 double cost_cpu_percent(const struct mon_cost *c);
 double cost_samples_percent(const struct mon_cost *c);
 /*
- * "kdamond 1.2% of a CPU, 99.8% of samples taken (12,034 of 12,050),
- * 0 snapshots dropped, 0 TLB flushes"
+ * "kdamond 1.2% of a CPU, 99.8% of samples taken (12034 of 12050),
+ * 0 snapshots dropped, 0 TLB flushes; sampling every 5 ms, aggregating
+ * every 100 ms"
  */
 const char *format_cost(char *buf, size_t len, const struct mon_cost *c);
+/*
+ * "sampling every 5 ms, aggregating every 100 ms", or, where they changed,
+ * "sampling every 5 ms to 40 ms (last 40 ms), aggregating every ...".
+ */
+const char *format_intervals(char *buf, size_t len, const struct mon_cost *c);
 
 /*
  * Watches a recording as it goes, for the warnings start prints: the

@@ -29,7 +29,7 @@ const char *device_path(void)
 	return (p && *p) ? p : DAMON_DEVICE_PATH;
 }
 
-enum field_kind { KIND_NONE, KIND_TIME, KIND_COUNT };
+enum field_kind { KIND_NONE, KIND_TIME, KIND_COUNT, KIND_BP };
 
 static const struct {
 	const char *option;
@@ -47,11 +47,11 @@ static const struct {
 	[DAMON_FIELD_NR_PIDS] = { "the number of targets", KIND_COUNT },
 	[DAMON_FIELD_PIDS] = { "--pid", KIND_NONE },
 	[DAMON_FIELD_PAD] = { "a reserved field", KIND_NONE },
-	/* Attributes damonctl does not set (yet): named, not optioned. */
-	[DAMON_FIELD_TUNE_GOAL_BP] = { "the auto-tuning goal", KIND_COUNT },
+	[DAMON_FIELD_TUNE_GOAL_BP] = { "--tune", KIND_BP },
+	/* damonctl leaves the step at the module's default. */
 	[DAMON_FIELD_TUNE_AGGRS] = { "the auto-tuning step", KIND_COUNT },
-	[DAMON_FIELD_TUNE_MIN_SAMPLE_US] = { "the least auto-tuned sampling interval", KIND_TIME },
-	[DAMON_FIELD_TUNE_MAX_SAMPLE_US] = { "the most auto-tuned sampling interval", KIND_TIME },
+	[DAMON_FIELD_TUNE_MIN_SAMPLE_US] = { "--tune-min-sample", KIND_TIME },
+	[DAMON_FIELD_TUNE_MAX_SAMPLE_US] = { "--tune-max-sample", KIND_TIME },
 };
 
 #define NR_FIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -76,6 +76,9 @@ static int attr_value(const struct damon_attrs *a, uint32_t field,
 	case DAMON_FIELD_MIN_NR_REGIONS: *v = a->min_nr_regions; return 0;
 	case DAMON_FIELD_MAX_NR_REGIONS: *v = a->max_nr_regions; return 0;
 	case DAMON_FIELD_QUEUE_DEPTH: *v = a->queue_depth; return 0;
+	case DAMON_FIELD_TUNE_GOAL_BP: *v = a->tune_goal_bp; return 0;
+	case DAMON_FIELD_TUNE_MIN_SAMPLE_US: *v = a->tune_min_sample_us; return 0;
+	case DAMON_FIELD_TUNE_MAX_SAMPLE_US: *v = a->tune_max_sample_us; return 0;
 	default: return -1;
 	}
 }
@@ -86,6 +89,11 @@ static const char *field_value(char buf[UNITS_BUFSZ], uint32_t field,
 {
 	if (field_kind(field) == KIND_TIME)
 		return format_duration_us(buf, v);
+	if (field_kind(field) == KIND_BP) {
+		format_percent(buf, (double)v / 100);
+		strcat(buf, "%");
+		return buf;
+	}
 	snprintf(buf, UNITS_BUFSZ, "%" PRIu64, v);
 	return buf;
 }
@@ -220,6 +228,10 @@ void explain_features(char *buf, size_t len, const struct damon_handshake *hs,
 			 "sampling (it lacks the TLB flush feature): update the "
 			 "module, or pass --no-tlb-flush to record without (hot "
 			 "pages may then look idle)");
+	else if (a->tune_goal_bp && !(hs->features & DAMON_FEAT_AUTOTUNE))
+		snprintf(buf, len, "this damondev module cannot auto-tune its "
+			 "intervals (it lacks the auto-tuning feature): update "
+			 "the module, or leave out --tune");
 }
 
 /* The queue holds queue_depth snapshots of up to max_nr_regions regions
@@ -436,11 +448,17 @@ int device_check(const struct damon_device *dev, const struct damon_attrs *a)
  * allows rather than fail, unless the user chose the interval.
  */
 void device_fit_flush_budget(const struct damon_device *dev,
-			     struct damon_attrs *a, int sample_given)
+			     struct damon_attrs *a, int sample_given,
+			     int tune_min_given)
 {
 	uint64_t min = dev->hs.flush_min_sample_us;
 	char have[UNITS_BUFSZ], need[UNITS_BUFSZ];
 
+	/* Auto-tuning may not go below the budget either. */
+	if ((a->flags & DAMON_ATTR_TLB_FLUSH) && a->tune_goal_bp &&
+	    !tune_min_given && min != UINT64_MAX &&
+	    a->tune_min_sample_us < min)
+		a->tune_min_sample_us = min;
 	if (!(a->flags & DAMON_ATTR_TLB_FLUSH) || sample_given ||
 	    a->sample_us >= min)
 		return;

@@ -43,7 +43,8 @@ enum {
 	R_VERSION, R_TOOL, R_KERNEL, R_START_TIME, R_START_REALTIME_NS,
 	R_START_MONOTONIC_NS, R_API_VERSION, R_FEATURES, R_SAMPLE_US,
 	R_AGGR_US, R_UPDATE_US, R_MIN_NR_REGIONS, R_MAX_NR_REGIONS,
-	R_QUEUE_DEPTH, R_TLB_FLUSH, R_TARGET_PID, R_TARGET_FLAGS,
+	R_QUEUE_DEPTH, R_TLB_FLUSH, R_TUNE_GOAL_BP, R_TUNE_MIN_SAMPLE_US,
+	R_TUNE_MAX_SAMPLE_US, R_TARGET_PID, R_TARGET_FLAGS,
 	R_TARGET_COMM, R_TARGET_CMDLINE, R_COUNT
 };
 
@@ -63,6 +64,9 @@ static const struct jcol recording_cols[R_COUNT] = {
 	[R_MAX_NR_REGIONS] = { "max_nr_regions", N },
 	[R_QUEUE_DEPTH] = { "queue_depth", N },
 	[R_TLB_FLUSH] = { "tlb_flush", B },
+	[R_TUNE_GOAL_BP] = { "tune_goal_bp", N },
+	[R_TUNE_MIN_SAMPLE_US] = { "tune_min_sample_us", N },
+	[R_TUNE_MAX_SAMPLE_US] = { "tune_max_sample_us", N },
 	[R_TARGET_PID] = { "target_pid", AN },
 	[R_TARGET_FLAGS] = { "target_flags", AN },
 	[R_TARGET_COMM] = { "target_comm", AS },
@@ -265,6 +269,11 @@ static int print_recording(const struct rec_info *info)
 	cell(ln, R_MAX_NR_REGIONS, "%" PRIu32, info->attrs.max_nr_regions);
 	cell(ln, R_QUEUE_DEPTH, "%" PRIu32, info->attrs.queue_depth);
 	cell(ln, R_TLB_FLUSH, "%d", !!(info->attrs.flags & DAMON_ATTR_TLB_FLUSH));
+	cell(ln, R_TUNE_GOAL_BP, "%" PRIu32, info->attrs.tune_goal_bp);
+	cell(ln, R_TUNE_MIN_SAMPLE_US, "%" PRIu64,
+	     (uint64_t)info->attrs.tune_min_sample_us);
+	cell(ln, R_TUNE_MAX_SAMPLE_US, "%" PRIu64,
+	     (uint64_t)info->attrs.tune_max_sample_us);
 	list_open(&flags);
 	list_open(&comm);
 	list_open(&cmdline);

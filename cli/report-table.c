@@ -356,10 +356,14 @@ static int print_json_with_cost(struct libscols_table *tb,
 	       ", \"cpu_ns\": %" PRIu64 ", \"cpu_percent\": %.3f"
 	       ", \"samples_done\": %" PRIu64 ", \"samples_due\": %" PRIu64
 	       ", \"samples_percent\": %.3f, \"dropped\": %" PRIu64
-	       ", \"tlb_flushes\": %" PRIu64 "}\n}\n",
+	       ", \"tlb_flushes\": %" PRIu64 ", \"sample_us\": [%" PRIu64
+	       ", %" PRIu64 ", %" PRIu64 "], \"aggr_us\": [%" PRIu64 ", %"
+	       PRIu64 ", %" PRIu64 "]}\n}\n",
 	       json, cost->snapshots, cost->cpu_ns, cost_cpu_percent(cost),
 	       cost->samples_done, cost->samples_due,
-	       cost_samples_percent(cost), cost->dropped, cost->tlb_flushes);
+	       cost_samples_percent(cost), cost->dropped, cost->tlb_flushes,
+	       cost->sample_min_us, cost->sample_max_us, cost->sample_last_us,
+	       cost->aggr_min_us, cost->aggr_max_us, cost->aggr_last_us);
 	ret = 0;
 out:
 	free(json);
@@ -419,7 +423,7 @@ int report_print_table(const struct table_format *fmt,
 	} else if (!ret) {
 		/* A line for people; --raw and --noheadings are for scripts. */
 		if (!fmt->out.raw && !fmt->out.noheadings) {
-			char line[256];
+			char line[512];
 
 			printf("monitoring cost: %s\n",
 			       format_cost(line, sizeof(line), cost));

@@ -252,13 +252,16 @@ static struct libscols_table *hot_table(const struct top_state *t,
 static void title_line(const struct top_state *t, char *buf, size_t len)
 {
 	const struct top_snap *ts = latest(t);
-	char a[UNITS_BUFSZ], b[UNITS_BUFSZ];
+	char a[UNITS_BUFSZ], b[UNITS_BUFSZ], c[UNITS_BUFSZ];
 
-	snprintf(buf, len, "pid %d%s%s%s  #%" PRIu64 " at %s, every %s",
+	/* The intervals in force: auto-tuning changes them. */
+	snprintf(buf, len, "pid %d%s%s%s  #%" PRIu64 " at %s, every %s "
+		 "(sampling every %s)",
 		 (int)t->pid, t->comm[0] ? " (" : "", t->comm,
 		 t->comm[0] ? ")" : "", t->seq,
 		 format_duration_ns(a, ts ? ts->s.t_end : 0),
-		 format_duration_us(b, ts ? ts->s.aggr_us : 0));
+		 format_duration_us(b, ts ? ts->s.aggr_us : 0),
+		 format_duration_us(c, ts ? ts->s.sample_us : 0));
 }
 
 /* ---- --batch ---- */

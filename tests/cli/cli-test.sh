@@ -860,6 +860,52 @@ test_rec_cost() {
 	return 0
 }
 
+test_rec_tune() {
+	workload
+	FAKEDEV_SNAPSHOTS=3 with_fakedev dctl start --pid "$target" "${fast[@]}" --tune
+	expect_rc 0
+	expect_end '"cause":"targets-exited"'
+	head -n 1 out | grep -qF '"tune_goal_bp":400,"tune_min_sample_us":0,"tune_max_sample_us":0' ||
+		{ show; fail "--tune did not ask for 4%"; }
+	FAKEDEV_SNAPSHOTS=3 with_fakedev dctl start --pid "$target" "${fast[@]}" \
+		--force --tune=0.5% --tune-min-sample 2ms --tune-max-sample 1s
+	expect_rc 0
+	dctl report -f jsonl damon.rec
+	head -n 1 out | grep -qF '"tune_goal_bp":50,"tune_min_sample_us":2000,"tune_max_sample_us":1000000' ||
+		{ show; fail "--tune=0.5% and its bounds were not passed on"; }
+	dctl report damon.rec
+	expect_in out "; sampling every 1 ms, aggregating every 10 ms"
+}
+
+test_rec_tune_errors() {
+	dctl start --pid $$ --tune=0
+	expect_rc 2
+	expect_in err "damonctl start: --tune=0 is not a share of samples from 0.01% to 100% (e.g. --tune=4%)"
+	dctl start --pid $$ --tune-min-sample 1ms
+	expect_rc 2
+	expect_in err "--tune-min-sample and --tune-max-sample bound auto-tuning: give --tune too"
+	dctl start --pid $$ --tune --tune-min-sample 1s --tune-max-sample 10ms
+	expect_rc 2
+	expect_in err "--tune-min-sample must not be longer than --tune-max-sample"
+	dctl top --batch --pid $$ --tune=lots
+	expect_rc 2
+	expect_in err "damonctl top: --tune=lots is not a share of samples"
+	workload
+	FAKEDEV_NO_AUTOTUNE=1 with_fakedev dctl start --pid "$target" --tune
+	expect_rc 1
+	expect_stderr "damonctl: this damondev module cannot auto-tune its intervals (it lacks the auto-tuning feature): update the module, or leave out --tune"
+	[ ! -e damon.rec ] || fail "a file was left behind"
+}
+
+test_top_regions() {
+	# top takes every attribute start does.
+	workload
+	FAKEDEV_SNAPSHOTS=2 with_fakedev dctl top --batch --pid "$target" \
+		"${fast[@]}" --min-regions 20 --max-regions 40 --tune
+	expect_rc 0
+	expect_in out "(sampling every 1 ms)"
+}
+
 test_rec_warn_behind() {
 	# Half the samples due, every aggregation: one warning, naming the
 	# options, after three aggregations.

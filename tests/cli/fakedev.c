@@ -16,6 +16,7 @@
  *                           when they are all gone, zombies included)
  *   FAKEDEV_EPERM_PID=PID   SET_TARGETS refuses PID with EPERM
  *   FAKEDEV_NO_TLB_FLUSH=1  the handshake lacks DAMON_FEAT_TLB_FLUSH
+ *   FAKEDEV_NO_AUTOTUNE=1   the handshake lacks DAMON_FEAT_AUTOTUNE
  *   FAKEDEV_TINY_BUFFER=1   max_snapshot_size is too small, so read()
  *                           fails with EINVAL until the reader grows
  *
@@ -361,6 +362,8 @@ static void handshake(struct damon_handshake *hs)
 	hs->features = DAMON_FEAT_THP;
 	if (!getenv("FAKEDEV_NO_TLB_FLUSH"))
 		hs->features |= DAMON_FEAT_TLB_FLUSH;
+	if (!getenv("FAKEDEV_NO_AUTOTUNE"))
+		hs->features |= DAMON_FEAT_AUTOTUNE;
 	hs->max_targets = MAX_PIDS;
 	hs->max_nr_regions = 10000;
 	hs->min_queue_depth = 2;
