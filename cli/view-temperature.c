@@ -65,41 +65,10 @@ static const struct view_col cols[] = {
 	[C_BAR] = { "", "bar", 0, SCOLS_JSON_STRING },
 };
 
-#define NR_COLS (sizeof(cols) / sizeof(cols[0]))
-
-/* A table of some of the columns; in JSON one table has them all. */
-struct out {
-	struct libscols_table *tb;
-	int pos[NR_COLS];	/* -1: not shown */
-};
-
-static int out_init(struct out *t, const struct view_opts *o, const int *ids,
-		    size_t n)
-{
-	static const int all[] = { C_KIND, C_PERCENTILE, C_TEMP, C_FROM, C_TO,
-				   C_SIZE, C_SHARE };
-	struct view_col c[NR_COLS];
-	size_t i;
-
-	if (o->json) {
-		ids = all;
-		n = sizeof(all) / sizeof(all[0]);
-	}
-	memset(t->pos, -1, sizeof(t->pos));
-	for (i = 0; i < n; i++) {
-		c[i] = cols[ids[i]];
-		t->pos[ids[i]] = (int)i;
-	}
-	t->tb = view_table("temperature", o, c, n);
-	return t->tb ? 0 : -1;
-}
-
-static void set(const struct out *t, struct libscols_line *ln, int id,
-		const char *text)
-{
-	if (t->pos[id] >= 0)
-		scols_line_set_data(ln, (size_t)t->pos[id], text);
-}
+/* In JSON one table holds every column but the bar. */
+static const int json_ids[] = { C_KIND, C_PERCENTILE, C_TEMP, C_FROM,
+				 C_TO, C_SIZE, C_SHARE };
+#define NR_JSON_IDS (sizeof(json_ids) / sizeof(json_ids[0]))
 
 static void temp_text(char *buf, double t)
 {
@@ -121,7 +90,7 @@ static double percentile(const struct temp *v, size_t n, uint64_t total,
 	return n ? v[n - 1].t : 0;
 }
 
-static void add_percentiles(const struct out *t, const struct temp *v,
+static void add_percentiles(const struct view_out *t, const struct temp *v,
 			    size_t n, uint64_t total)
 {
 	char buf[UNITS_BUFSZ];
@@ -132,16 +101,16 @@ static void add_percentiles(const struct out *t, const struct temp *v,
 
 		if (!ln)
 			return;
-		set(t, ln, C_KIND, "percentile");
+		view_out_set(t, ln, C_KIND, "percentile");
 		snprintf(buf, sizeof(buf), "%d", percentiles[i]);
-		set(t, ln, C_PERCENTILE, buf);
+		view_out_set(t, ln, C_PERCENTILE, buf);
 		temp_text(buf, percentile(v, n, total, percentiles[i]));
-		set(t, ln, C_TEMP, buf);
+		view_out_set(t, ln, C_TEMP, buf);
 	}
 }
 
 /* NR_BUCKETS equal steps from the coldest to the hottest region. */
-static void add_histogram(const struct out *t, const struct view_opts *o,
+static void add_histogram(const struct view_out *t, const struct view_opts *o,
 			  const struct temp *v, size_t n, uint64_t total)
 {
 	uint64_t bytes[NR_BUCKETS] = { 0 }, max = 0;
@@ -166,20 +135,20 @@ static void add_histogram(const struct out *t, const struct view_opts *o,
 
 		if (!ln)
 			return;
-		set(t, ln, C_KIND, "histogram");
+		view_out_set(t, ln, C_KIND, "histogram");
 		temp_text(buf, lo + step * (double)b);
-		set(t, ln, C_FROM, buf);
+		view_out_set(t, ln, C_FROM, buf);
 		temp_text(buf, b + 1 == nb ? hi : lo + step * (double)(b + 1));
-		set(t, ln, C_TO, buf);
-		set(t, ln, C_SIZE, view_size(o, buf, bytes[b]));
+		view_out_set(t, ln, C_TO, buf);
+		view_out_set(t, ln, C_SIZE, view_size(o, buf, bytes[b]));
 		format_percent(buf, total ? 100.0 * (double)bytes[b] /
 			       (double)total : 0);
 		if (!o->json)
 			strcat(buf, "%");
-		set(t, ln, C_SHARE, buf);
+		view_out_set(t, ln, C_SHARE, buf);
 		memset(bar, '#', len);
 		bar[len] = '\0';
-		set(t, ln, C_BAR, bar);
+		view_out_set(t, ln, C_BAR, bar);
 	}
 }
 
@@ -189,13 +158,14 @@ int view_temperature(const struct view_data *d, const struct view_opts *o)
 	static const int hist_ids[] = { C_FROM, C_TO, C_SIZE, C_SHARE, C_BAR };
 	const struct view_snap *s = &d->snaps[d->nr_snaps - 1];
 	struct temp *v = calloc(s->n ? s->n : 1, sizeof(*v));
-	struct out t = { 0 }, h = { 0 };
+	struct view_out t = { 0 }, h = { 0 };
 	char who[64], a[UNITS_BUFSZ], b[UNITS_BUFSZ];
 	uint64_t total = 0;
 	size_t i;
 	int ret;
 
-	if (!v || out_init(&t, o, pct_ids, 2)) {
+	if (!v || view_out_init(&t, "temperature", o, cols, pct_ids, 2,
+				json_ids, NR_JSON_IDS)) {
 		free(v);
 		errmsg("out of memory");
 		return EXIT_FAIL;
@@ -223,7 +193,8 @@ int view_temperature(const struct view_data *d, const struct view_opts *o)
 	} else {
 		ret = view_print_table(t.tb);
 		putchar('\n');
-		if (!ret && !out_init(&h, o, hist_ids, 5)) {
+		if (!ret && !view_out_init(&h, "temperature", o, cols, hist_ids,
+					   5, json_ids, NR_JSON_IDS)) {
 			add_histogram(&h, o, v, s->n, total);
 			ret = view_print_table(h.tb);
 		}

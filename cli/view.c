@@ -129,6 +129,33 @@ struct libscols_table *view_table(const char *name, const struct view_opts *o,
 	return tb;
 }
 
+int view_out_init(struct view_out *t, const char *name,
+		  const struct view_opts *o, const struct view_col *cols,
+		  const int *ids, size_t n, const int *json_ids, size_t json_n)
+{
+	struct view_col c[VIEW_MAX_COLS];
+	size_t i;
+
+	if (o->json) {
+		ids = json_ids;
+		n = json_n;
+	}
+	memset(t->pos, -1, sizeof(t->pos));
+	for (i = 0; i < n && i < VIEW_MAX_COLS; i++) {
+		c[i] = cols[ids[i]];
+		t->pos[ids[i]] = (int)i;
+	}
+	t->tb = view_table(name, o, c, i);
+	return t->tb ? 0 : -1;
+}
+
+void view_out_set(const struct view_out *t, struct libscols_line *ln, int id,
+		  const char *text)
+{
+	if (t->pos[id] >= 0)
+		scols_line_set_data(ln, (size_t)t->pos[id], text);
+}
+
 int view_print_table(struct libscols_table *tb)
 {
 	int ret = tb && !scols_print_table(tb) ? 0 : EXIT_FAIL;

@@ -106,10 +106,30 @@ struct view_col {
 };
 
 struct libscols_table;
+struct libscols_line;
 struct libscols_table *view_table(const char *name, const struct view_opts *o,
 				  const struct view_col *cols, size_t n);
 /* Prints and frees the table; 0 or EXIT_FAIL (printed). */
 int view_print_table(struct libscols_table *tb);
+
+/*
+ * A table of some of a view's columns: in the terminal a view may print
+ * several (percentiles, then a histogram), in JSON one table holds them
+ * all (json_ids), rows told apart by a column of their own.
+ */
+#define VIEW_MAX_COLS	16
+
+struct view_out {
+	struct libscols_table *tb;
+	int pos[VIEW_MAX_COLS];	/* column id -> position, -1: not shown */
+};
+
+int view_out_init(struct view_out *t, const char *name,
+		  const struct view_opts *o, const struct view_col *cols,
+		  const int *ids, size_t n, const int *json_ids, size_t json_n);
+/* Sets the cell of column id, if the table shows it. */
+void view_out_set(const struct view_out *t, struct libscols_line *ln, int id,
+		  const char *text);
 /* A size as the output wants it: bytes (--json, --bytes) or "1.5 MiB". */
 const char *view_size(const struct view_opts *o, char *buf, uint64_t bytes);
 /* A time: ns (--json), us (--bytes) or "1.500 s". */
