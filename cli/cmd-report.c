@@ -29,6 +29,7 @@ struct options {
 	     *min_access, *top;
 	/* The table's own. */
 	char *sort, *range;
+	/* --view temperature's. */
 	char *weights;
 	int over_time;
 };
@@ -329,7 +330,6 @@ static int parse_number(const char *name, const char *text, uint64_t min,
 	return 0;
 }
 
-/* The view options into struct view_opts; 0 or EXIT_USAGE (printed). */
 static int parse_pid(const char *text, int32_t *pid)
 {
 	const char *why;
@@ -401,6 +401,7 @@ static int table_filter(const struct options *opt, struct table_filter *f)
 	return 0;
 }
 
+/* The view options into struct view_opts; 0 or EXIT_USAGE (printed). */
 static int view_options(const struct options *opt, struct view_opts *v)
 {
 	memset(v, 0, sizeof(*v));
