@@ -123,16 +123,12 @@ int attr_opts_take(struct attr_opts *a, int opt, const char *arg)
 	case ATTR_OPT_TUNE:
 		return goal_option(arg, &a->attrs.tune_goal_bp);
 	case ATTR_OPT_TUNE_MIN:
-		a->tune_min_given = 1;
-		a->tune_extra = 1;
 		return duration_option("--tune-min-sample", arg,
 				       &a->attrs.tune_min_sample_us);
 	case ATTR_OPT_TUNE_MAX:
-		a->tune_extra = 1;
 		return duration_option("--tune-max-sample", arg,
 				       &a->attrs.tune_max_sample_us);
 	case ATTR_OPT_NO_TLB_FLUSH:
-		a->no_tlb_flush = 1;
 		a->attrs.flags &= ~DAMON_ATTR_TLB_FLUSH;
 		return 0;
 	}
@@ -143,7 +139,9 @@ int attr_opts_finish(struct attr_opts *a)
 {
 	const struct damon_attrs *t = &a->attrs;
 
-	if (a->tune_extra && !t->tune_goal_bp)
+	/* The bounds are never 0 once given (duration_option). */
+	if ((t->tune_min_sample_us || t->tune_max_sample_us) &&
+	    !t->tune_goal_bp)
 		return cmdline_usage("--tune-min-sample and --tune-max-sample "
 				     "bound auto-tuning: give --tune too");
 	if (t->tune_min_sample_us && t->tune_max_sample_us &&

@@ -14,9 +14,6 @@
 struct attr_opts {
 	struct damon_attrs attrs;
 	int sample_given;	/* --sample: keep it, whatever the flush budget */
-	int tune_min_given;	/* --tune-min-sample: likewise */
-	int tune_extra;		/* --tune-min/max-sample given */
-	int no_tlb_flush;
 };
 
 /* poptGetNextOpt() returns these for the table's options. */

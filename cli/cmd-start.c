@@ -167,8 +167,7 @@ static int open_session(struct start_options *o, struct recording *rec,
 		ret = device_check(&rec->dev, &o->attr.attrs);
 	if (!ret) {
 		device_fit_flush_budget(&rec->dev, &o->attr.attrs,
-					o->attr.sample_given,
-					o->attr.tune_min_given);
+					o->attr.sample_given);
 		ret = device_set_attrs(&rec->dev, &o->attr.attrs);
 	}
 	if (!ret)

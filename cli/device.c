@@ -448,16 +448,17 @@ int device_check(const struct damon_device *dev, const struct damon_attrs *a)
  * allows rather than fail, unless the user chose the interval.
  */
 void device_fit_flush_budget(const struct damon_device *dev,
-			     struct damon_attrs *a, int sample_given,
-			     int tune_min_given)
+			     struct damon_attrs *a, int sample_given)
 {
 	uint64_t min = dev->hs.flush_min_sample_us;
 	char have[UNITS_BUFSZ], need[UNITS_BUFSZ];
 
-	/* Auto-tuning may not go below the budget either. */
+	/*
+	 * Auto-tuning may not go below the budget either; a floor the user
+	 * chose (non-zero) is left for the module to judge.
+	 */
 	if ((a->flags & DAMON_ATTR_TLB_FLUSH) && a->tune_goal_bp &&
-	    !tune_min_given && min != UINT64_MAX &&
-	    a->tune_min_sample_us < min)
+	    !a->tune_min_sample_us && min != UINT64_MAX)
 		a->tune_min_sample_us = min;
 	if (!(a->flags & DAMON_ATTR_TLB_FLUSH) || sample_given ||
 	    a->sample_us >= min)

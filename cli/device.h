@@ -30,8 +30,7 @@ int device_handshake(struct damon_device *dev);
 /* Refuses a module that cannot do what the attributes ask for. */
 int device_check(const struct damon_device *dev, const struct damon_attrs *a);
 void device_fit_flush_budget(const struct damon_device *dev,
-			     struct damon_attrs *a, int sample_given,
-			     int tune_min_given);
+			     struct damon_attrs *a, int sample_given);
 int device_set_attrs(struct damon_device *dev, const struct damon_attrs *a);
 /* command_pid: the pid damonctl started, named as COMMAND in errors. */
 int device_set_targets(struct damon_device *dev, const int32_t *pids,
