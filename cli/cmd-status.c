@@ -9,15 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmdline.h"
 #include "damonctl.h"
 #include "output.h"
-#include "record.h"
-#include "snapshot.h"
+#include "cost.h"
 #include "statefile.h"
 #include "units.h"
 
@@ -54,41 +52,6 @@ static const int default_columns[] = {
 	COL_DROPPED, COL_SIZE, COL_FILE,
 };
 
-/* What the record file says so far. */
-struct progress {
-	bool readable;
-	uint64_t snapshots, dropped, bytes;
-};
-
-static void read_progress(const char *path, struct progress *pg)
-{
-	struct rec_reader r;
-	const void *rec;
-	struct stat st;
-	size_t len;
-
-	memset(pg, 0, sizeof(*pg));
-	if (rec_open(&r, path)) {
-		rec_close(&r);
-		return;
-	}
-	while (rec_next(&r, &rec, &len) > 0) {
-		struct rec_frame frame;
-		const char *why;
-		struct snap s;
-
-		rec_frame_get(rec, &frame);
-		if (frame.type == DAMON_RECORD_SNAPSHOT &&
-		    !snap_parse(&s, rec, len, &why))
-			pg->dropped += s.hdr.dropped;
-	}
-	pg->readable = true;
-	pg->snapshots = r.snapshots;
-	if (!fstat(fileno(r.f), &st))
-		pg->bytes = (uint64_t)st.st_size;
-	rec_close(&r);
-}
-
 static int json_type(int id, bool bytes)
 {
 	switch (id) {
@@ -107,7 +70,7 @@ static int json_type(int id, bool bytes)
 
 static void fill_cell(struct libscols_line *ln, size_t col, int id,
 		      const struct bg_state *st, bool live,
-		      const struct progress *pg, bool bytes)
+		      const struct rec_outcome *oc, bool readable, bool bytes)
 {
 	char buf[UNITS_BUFSZ];
 	int64_t now = (int64_t)time(NULL);
@@ -136,18 +99,18 @@ static void fill_cell(struct libscols_line *ln, size_t col, int id,
 				 format_duration_ns(buf, running * 1000000000ULL));
 		break;
 	case COL_SNAPSHOTS:
-		if (pg->readable)
-			out_cell(ln, col, "%" PRIu64, pg->snapshots);
+		if (readable)
+			out_cell(ln, col, "%" PRIu64, oc->snapshots);
 		break;
 	case COL_DROPPED:
-		if (pg->readable)
-			out_cell(ln, col, "%" PRIu64, pg->dropped);
+		if (readable)
+			out_cell(ln, col, "%" PRIu64, oc->cost.dropped);
 		break;
 	case COL_SIZE:
 		if (bytes)
-			out_cell(ln, col, "%" PRIu64, pg->bytes);
+			out_cell(ln, col, "%" PRIu64, oc->bytes);
 		else
-			out_cell(ln, col, "%s", format_size(buf, pg->bytes));
+			out_cell(ln, col, "%s", format_size(buf, oc->bytes));
 		break;
 	case COL_STARTED:
 		t = (time_t)st->started;
@@ -185,7 +148,8 @@ static int print_status(const struct out_format *fmt, bool bytes,
 	}
 	for (i = 0; i < n && !ret; i++) {
 		struct libscols_line *ln;
-		struct progress pg;
+		struct rec_outcome oc;
+		bool readable;
 		struct bg_state st;
 		bool live;
 		size_t c;
@@ -196,12 +160,13 @@ static int print_status(const struct out_format *fmt, bool bytes,
 			continue;
 		live = state_is_live(fd);
 		close(fd);
-		read_progress(st.output, &pg);
+		readable = !rec_read_outcome(st.output, &oc);
 		ln = scols_table_new_line(tb, NULL);
 		if (!ln)
 			ret = -1;
 		for (c = 0; c < sel->n && ln; c++)
-			fill_cell(ln, c, sel->ids[c], &st, live, &pg, bytes);
+			fill_cell(ln, c, sel->ids[c], &st, live, &oc, readable,
+				  bytes);
 		bg_state_free(&st);
 	}
 	/* Nothing to list is no error; JSON still says so as an empty list. */

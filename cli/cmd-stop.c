@@ -20,54 +20,11 @@
 #include "cost.h"
 #include "damonctl.h"
 #include "record.h"
-#include "snapshot.h"
 #include "statefile.h"
 #include "summary.h"
 #include "units.h"
 
 #define DEFAULT_TIMEOUT_NS (30 * 1000000000ULL)
-
-/* What a record file says about how its recording went. */
-struct outcome {
-	bool finished;
-	struct mon_cost cost;
-	struct damonrec_end end;
-	uint64_t snapshots, bytes, start_monotonic_ns;
-};
-
-static int read_outcome(const char *path, struct outcome *oc)
-{
-	struct rec_reader r;
-	const void *rec;
-	struct stat st;
-	size_t len;
-	int ret;
-
-	memset(oc, 0, sizeof(*oc));
-	ret = rec_open(&r, path);
-	if (!ret) {
-		while ((ret = rec_next(&r, &rec, &len)) > 0) {
-			struct rec_frame frame;
-			const char *why;
-			struct snap s;
-
-			/* snap_parse() fills in what an older header lacks. */
-			rec_frame_get(rec, &frame);
-			if (frame.type == DAMON_RECORD_SNAPSHOT &&
-			    !snap_parse(&s, rec, len, &why))
-				cost_add(&oc->cost, &s.hdr);
-		}
-		oc->finished = r.have_end;
-		oc->end = r.end;
-		oc->snapshots = r.snapshots;
-		oc->start_monotonic_ns = r.info.time.monotonic_ns;
-		if (!fstat(fileno(r.f), &st))
-			oc->bytes = (uint64_t)st.st_size;
-		ret = ret < 0 ? EXIT_FAIL : 0;
-	}
-	rec_close(&r);
-	return ret;
-}
 
 /* Sends SIGTERM to the recorder and no other process, even if its pid
  * has been reused: with a pidfd taken while it still held its lock. */
@@ -118,10 +75,10 @@ static bool wait_for_recorder(int state_fd, uint64_t timeout_ns)
 /* What a recording that is over left in its file, in one line. */
 static int tell_outcome(const struct bg_state *st, const char *verb)
 {
-	struct outcome oc;
+	struct rec_outcome oc;
 	char line[1024];
 
-	if (read_outcome(st->output, &oc)) {
+	if (rec_read_outcome(st->output, &oc)) {
 		errmsg("background recording %d (%s) is over, but its file %s "
 		       "is unreadable (see above)", (int)st->pid, st->targets,
 		       st->output);

@@ -5,8 +5,12 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cost.h"
+#include "damonctl.h"
+#include "snapshot.h"
 #include "units.h"
 
 void cost_add(struct mon_cost *c, const struct damon_snapshot *s)
@@ -114,4 +118,38 @@ unsigned int cost_watch(struct cost_watch *w, const struct damon_snapshot *s)
 		alarms |= COST_BEHIND;
 	}
 	return alarms;
+}
+
+int rec_read_outcome(const char *path, struct rec_outcome *oc)
+{
+	struct rec_reader r;
+	const void *rec;
+	struct stat st;
+	size_t len;
+	int ret;
+
+	memset(oc, 0, sizeof(*oc));
+	ret = rec_open(&r, path);
+	if (!ret) {
+		while ((ret = rec_next(&r, &rec, &len)) > 0) {
+			struct rec_frame frame;
+			const char *why;
+			struct snap s;
+
+			/* snap_parse() fills in what an older header lacks. */
+			rec_frame_get(rec, &frame);
+			if (frame.type == DAMON_RECORD_SNAPSHOT &&
+			    !snap_parse(&s, rec, len, &why))
+				cost_add(&oc->cost, &s.hdr);
+		}
+		oc->finished = r.have_end;
+		oc->end = r.end;
+		oc->snapshots = r.snapshots;
+		oc->start_monotonic_ns = r.info.time.monotonic_ns;
+		if (!fstat(fileno(r.f), &st))
+			oc->bytes = (uint64_t)st.st_size;
+		ret = ret < 0 ? EXIT_FAIL : 0;
+	}
+	rec_close(&r);
+	return ret;
 }

@@ -2,10 +2,12 @@
 #ifndef DAMONCTL_COST_H
 #define DAMONCTL_COST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "damondev.h"
+#include "record.h"
 
 /*
  * What monitoring cost, summed over snapshots: every snapshot says how much
@@ -54,6 +56,17 @@ struct cost_watch {
 	uint64_t behind_done, behind_due;	/* over the run */
 	int warned_behind, warned_dropped;
 };
+
+/* What a record file says about how its recording went, so far. */
+struct rec_outcome {
+	bool finished;			/* it has an end record */
+	struct damonrec_end end;	/* if finished */
+	uint64_t snapshots, bytes, start_monotonic_ns;
+	struct mon_cost cost;
+};
+
+/* Reads the whole file; 0, or an EXIT_* code after printing why not. */
+int rec_read_outcome(const char *path, struct rec_outcome *oc);
 
 /* cost_watch()'s alarms, bits. */
 #define COST_BEHIND	1U	/* the thread took too few samples for a while */

@@ -35,7 +35,6 @@ struct loop {
 	size_t cap;
 	bool stopping, done, command_reaped;
 	uint64_t drain_deadline_ns;
-	uint64_t dropped_seen;
 	int status;
 };
 
@@ -80,7 +79,7 @@ static void warn_cost(const struct recording *rec, const struct snap *s,
 			format_duration_us(b, s->hdr.aggr_us));
 }
 
-/* Counts the snapshots of a read() batch for the summary. */
+/* Adds the snapshots of a read() batch to the cost, for the summary. */
 static void count_records(struct loop *lp, const unsigned char *p, size_t len)
 {
 	while (len >= REC_FRAME_SIZE) {
@@ -95,8 +94,6 @@ static void count_records(struct loop *lp, const unsigned char *p, size_t len)
 		    !snap_parse(&s, p, frame.size, &why)) {
 			unsigned int alarms;
 
-			lp->rec->end.snapshots++;
-			lp->dropped_seen += s.hdr.dropped;
 			cost_add(&lp->rec->cost, &s.hdr);
 			alarms = cost_watch(&lp->rec->watch, &s.hdr);
 			if (alarms && lp->rec->warn)
@@ -249,7 +246,8 @@ static int write_end(struct loop *lp)
 
 	rec->end.realtime_ns = now_ns(CLOCK_REALTIME);
 	rec->end.monotonic_ns = now_ns(CLOCK_MONOTONIC);
-	rec->end.dropped = lp->dropped_seen;
+	rec->end.snapshots = rec->cost.snapshots;
+	rec->end.dropped = rec->cost.dropped;
 	if (device_status(&rec->dev, &st) == 0) {
 		rec->end.end_reason = st.end_reason;
 		rec->end.cpu_ns = st.cpu_ns;
