@@ -16,7 +16,6 @@
 #include "units.h"
 #include "view.h"
 
-#define BAR_WIDTH	30
 #define MAX_BUCKETS	40
 
 static const int percentiles[] = { 0, 25, 50, 75, 90, 100 };
@@ -54,6 +53,7 @@ static const struct view_col cols[] = {
 static const int json_ids[] = { C_KIND, C_PERCENTILE, C_IDLE, C_FROM,
 				 C_TO, C_SIZE, C_SHARE };
 #define NR_JSON_IDS (sizeof(json_ids) / sizeof(json_ids[0]))
+static const int bucket_ids[3] = { C_SIZE, C_SHARE, C_BAR };
 
 static void idle_text(const struct view_opts *o, char *buf, uint64_t us)
 {
@@ -104,7 +104,7 @@ static void add_histogram(const struct view_out *t, const struct view_opts *o,
 {
 	uint64_t bytes[MAX_BUCKETS + 1] = { 0 }, max = 0;
 	size_t i, nb = 1, b;
-	char buf[UNITS_BUFSZ], bar[BAR_WIDTH + 1];
+	char buf[UNITS_BUFSZ];
 
 	if (!aggr_us)
 		aggr_us = 1;
@@ -126,8 +126,6 @@ static void add_histogram(const struct view_out *t, const struct view_opts *o,
 			max = bytes[b];
 	for (b = 0; b < nb; b++) {
 		struct libscols_line *ln = scols_table_new_line(t->tb, NULL);
-		size_t len = max ? (size_t)((double)bytes[b] / (double)max *
-					    BAR_WIDTH + 0.5) : 0;
 
 		if (!ln)
 			return;
@@ -140,15 +138,7 @@ static void add_histogram(const struct view_out *t, const struct view_opts *o,
 		} else if (!o->json) {
 			view_out_set(t, ln, C_FROM, "accessed");
 		}
-		view_out_set(t, ln, C_SIZE, view_size(o, buf, bytes[b]));
-		format_percent(buf, total ? 100.0 * (double)bytes[b] /
-			       (double)total : 0);
-		if (!o->json)
-			strcat(buf, "%");
-		view_out_set(t, ln, C_SHARE, buf);
-		memset(bar, '#', len);
-		bar[len] = '\0';
-		view_out_set(t, ln, C_BAR, bar);
+		view_out_bucket(t, ln, o, bucket_ids, bytes[b], total, max);
 	}
 }
 

@@ -21,7 +21,6 @@
 #include "units.h"
 #include "view.h"
 
-#define BAR_WIDTH	30
 #define NR_BUCKETS	10
 
 static const int percentiles[] = { 0, 25, 50, 75, 90, 100 };
@@ -69,6 +68,7 @@ static const struct view_col cols[] = {
 static const int json_ids[] = { C_KIND, C_PERCENTILE, C_TEMP, C_FROM,
 				 C_TO, C_SIZE, C_SHARE };
 #define NR_JSON_IDS (sizeof(json_ids) / sizeof(json_ids[0]))
+static const int bucket_ids[3] = { C_SIZE, C_SHARE, C_BAR };
 
 static void temp_text(char *buf, double t)
 {
@@ -116,7 +116,7 @@ static void add_histogram(const struct view_out *t, const struct view_opts *o,
 	uint64_t bytes[NR_BUCKETS] = { 0 }, max = 0;
 	double lo = n ? v[0].t : 0, hi = n ? v[n - 1].t : 0;
 	double step = (hi - lo) / NR_BUCKETS;
-	char buf[UNITS_BUFSZ], bar[BAR_WIDTH + 1];
+	char buf[UNITS_BUFSZ];
 	size_t i, b, nb = step > 0 ? NR_BUCKETS : 1;
 
 	for (i = 0; i < n; i++) {
@@ -130,8 +130,6 @@ static void add_histogram(const struct view_out *t, const struct view_opts *o,
 			max = bytes[b];
 	for (b = 0; b < nb; b++) {
 		struct libscols_line *ln = scols_table_new_line(t->tb, NULL);
-		size_t len = max ? (size_t)((double)bytes[b] / (double)max *
-					    BAR_WIDTH + 0.5) : 0;
 
 		if (!ln)
 			return;
@@ -140,15 +138,7 @@ static void add_histogram(const struct view_out *t, const struct view_opts *o,
 		view_out_set(t, ln, C_FROM, buf);
 		temp_text(buf, b + 1 == nb ? hi : lo + step * (double)(b + 1));
 		view_out_set(t, ln, C_TO, buf);
-		view_out_set(t, ln, C_SIZE, view_size(o, buf, bytes[b]));
-		format_percent(buf, total ? 100.0 * (double)bytes[b] /
-			       (double)total : 0);
-		if (!o->json)
-			strcat(buf, "%");
-		view_out_set(t, ln, C_SHARE, buf);
-		memset(bar, '#', len);
-		bar[len] = '\0';
-		view_out_set(t, ln, C_BAR, bar);
+		view_out_bucket(t, ln, o, bucket_ids, bytes[b], total, max);
 	}
 }
 

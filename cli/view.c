@@ -156,6 +156,24 @@ void view_out_set(const struct view_out *t, struct libscols_line *ln, int id,
 		scols_line_set_data(ln, (size_t)t->pos[id], text);
 }
 
+void view_out_bucket(const struct view_out *t, struct libscols_line *ln,
+		     const struct view_opts *o, const int ids[3],
+		     uint64_t bytes, uint64_t total, uint64_t max)
+{
+	char buf[UNITS_BUFSZ], bar[VIEW_BAR_WIDTH + 1];
+	size_t len = max ? (size_t)((double)bytes / (double)max *
+				    VIEW_BAR_WIDTH + 0.5) : 0;
+
+	view_out_set(t, ln, ids[0], view_size(o, buf, bytes));
+	format_percent(buf, total ? 100.0 * (double)bytes / (double)total : 0);
+	if (!o->json)
+		strcat(buf, "%");
+	view_out_set(t, ln, ids[1], buf);
+	memset(bar, '#', len);
+	bar[len] = '\0';
+	view_out_set(t, ln, ids[2], bar);
+}
+
 int view_print_table(struct libscols_table *tb)
 {
 	int ret = tb && !scols_print_table(tb) ? 0 : EXIT_FAIL;

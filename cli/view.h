@@ -130,6 +130,14 @@ int view_out_init(struct view_out *t, const char *name,
 /* Sets the cell of column id, if the table shows it. */
 void view_out_set(const struct view_out *t, struct libscols_line *ln, int id,
 		  const char *text);
+/*
+ * A histogram bucket's size, share of total and bar (max fills it), in the
+ * columns ids[0], ids[1] and ids[2].
+ */
+#define VIEW_BAR_WIDTH	30
+void view_out_bucket(const struct view_out *t, struct libscols_line *ln,
+		     const struct view_opts *o, const int ids[3],
+		     uint64_t bytes, uint64_t total, uint64_t max);
 /* A size as the output wants it: bytes (--json, --bytes) or "1.5 MiB". */
 const char *view_size(const struct view_opts *o, char *buf, uint64_t bytes);
 /* A time: ns (--json), us (--bytes) or "1.500 s". */
