@@ -115,7 +115,6 @@ static pthread_t controllers[NR_CONTROLLERS];
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t stop_ns[MAX_STOPS], status_ns[MAX_STOPS];
 static unsigned long nr_stops, slow_stops, nr_status, attrs_set, targets_set;
-static uint64_t slow_ns[MAX_STOPS];	/* the STOPs over stop_limit_ns */
 static unsigned long restarts;
 static unsigned long targets_failed[64], signals_sent;
 
@@ -361,8 +360,6 @@ static void timed_stop(struct session *s)
 		stop_ns[nr_stops] = dt;
 	nr_stops++;
 	if (stop_limit_ns && dt > stop_limit_ns) {
-		if (slow_stops < MAX_STOPS)
-			slow_ns[slow_stops] = dt;
 		slow_stops++;
 		printf("# session %d: STOP took %.1f ms\n", s->id, dt / 1e6);
 	}
@@ -737,8 +734,8 @@ int main(int argc, char **argv)
 						nr_status : MAX_STOPS) - 1] : 0;
 		unsigned long over = 0, j;
 
-		for (j = 0; j < slow_stops && j < MAX_STOPS; j++)
-			if (slow_ns[j] > stop_limit_ns + stall)
+		for (j = 0; j < nr_stops && j < MAX_STOPS; j++)
+			if (stop_ns[j] > stop_limit_ns + stall)
 				over++;
 		if (over)
 			KT_FAIL("%lu of %lu STOPs took longer than %.0f ms (two aggregation intervals and the control's worst stall, %.1f ms)",
