@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sentences damonctl prints when the module refuses something
- * (cli/device.c), built from the kernel's err_* answer alone.
+ * (cli/lib/device.c), built from the kernel's err_* answer alone.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Maps records and /proc/PID/maps text (cli/maps.c, cli/record.c): what
+ * Maps records and /proc/PID/maps text (cli/lib/maps.c, cli/lib/record.c): what
  * the recorder writes reads back, lines that are not mappings are skipped,
  * and mappings are named as people know them.
  */
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "damonctl.h"
+#include "msg.h"
 #include "maps.h"
 #include "record.h"
 #include "tap.h"

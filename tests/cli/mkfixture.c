@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mkfixture KIND FILE: writes a record file for the CLI tests through the
- * same writer damonctl uses (cli/record.c), with synthetic snapshots built
+ * same writer damonctl uses (cli/lib/record.c), with synthetic snapshots built
  * from the uapi structures.  Fixtures are made at test time so that they
  * always match the code; the golden outputs they produce are committed.
  *
@@ -37,7 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "damonctl.h"
+#include "msg.h"
 #include "record.h"
 
 const char *progname = "mkfixture";

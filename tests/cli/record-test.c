@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The record file (cli/record.c): what the writer writes the reader reads
+ * The record file (cli/lib/record.c): what the writer writes the reader reads
  * back, and a file cut at any byte is either refused or read up to its
  * last whole record, never misread.
  */
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "damonctl.h"
+#include "msg.h"
 #include "record.h"
 #include "snapshot.h"
 #include "tap.h"

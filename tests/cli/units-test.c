@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Parsing and formatting of sizes and durations (cli/units.c). */
+/* Parsing and formatting of sizes and durations (cli/lib/units.c). */
 #include <inttypes.h>
 #include <stdint.h>
 #include <string.h>

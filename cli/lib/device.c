@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "damonctl.h"
+#include "msg.h"
 #include "device.h"
 #include "units.h"
 

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "cost.h"
-#include "damonctl.h"
+#include "msg.h"
 #include "snapshot.h"
 #include "units.h"
 

@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "damonctl.h"
+#include "msg.h"
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "damonctl.h"
+#include "msg.h"
 #include "record.h"
 #include "snapshot.h"
 
