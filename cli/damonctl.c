@@ -18,6 +18,8 @@ static const struct subcommand subcommands[] = {
 	{ "status", "list your recordings running in the background", cmd_status },
 	{ "report", "show what a record file holds", cmd_report },
 	{ "top", "watch a process's memory live", cmd_top },
+	{ "exporter", "serve the memory of cgroups as Prometheus metrics",
+	  cmd_exporter },
 };
 
 static void usage(FILE *out)

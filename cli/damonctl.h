@@ -15,5 +15,6 @@ int cmd_stop(int argc, const char **argv);
 int cmd_status(int argc, const char **argv);
 int cmd_report(int argc, const char **argv);
 int cmd_top(int argc, const char **argv);
+int cmd_exporter(int argc, const char **argv);
 
 #endif

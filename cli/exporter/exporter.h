@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef DAMONCTL_EXPORTER_H
+#define DAMONCTL_EXPORTER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "device.h"
+#include "targetset.h"
+
+/*
+ * damonctl exporter: always-on monitoring of target groups (cgroups,
+ * process trees), served as Prometheus metrics.  pool.c keeps each
+ * group's processes in sessions of at most max_targets targets and turns
+ * snapshots into the figures below; metrics.c writes them in the text
+ * exposition format; serve.c serves that over HTTP and into node_exporter's
+ * textfile directory.  The main loop (cmd/cmd-exporter.c) is the only
+ * writer; the HTTP thread reads under ex->lock.
+ */
+
+/* The damon_idle_bytes thresholds, in seconds. */
+#define XP_NR_IDLE	5
+extern const unsigned int xp_idle_seconds[XP_NR_IDLE];
+
+/* One monitored process: what its last snapshot said. */
+struct xp_target {
+	int32_t pid;
+	uint64_t start;
+	char comm[17];
+	bool seen;		/* a snapshot has covered it */
+	uint32_t flags;		/* DAMON_TARGET_* of the last snapshot */
+	uint64_t monitored, wss, idle[XP_NR_IDLE];
+	uint32_t regions;
+};
+
+/* One /dev/damon session, holding some of a group's processes. */
+struct xp_session {
+	struct damon_device dev;
+	bool open, running;
+	struct xp_target *t;
+	size_t n;
+	bool dirty;		/* the targets changed: SET_TARGETS due */
+	unsigned char *buf;
+	size_t cap;
+	/* From its latest snapshot. */
+	uint64_t sample_us, aggr_us, done, due;
+};
+
+struct xp_group {
+	struct tgroup g;
+	struct xp_session *s;
+	size_t ns;
+	struct tproc *skipped;	/* present but refused by the module */
+	size_t nskipped;
+	bool gone;		/* the cgroup or process no longer exists */
+	/* Counters over the exporter's life. */
+	uint64_t cpu_ns, dropped, revoked, snapshots;
+};
+
+struct exporter {
+	struct xp_group *groups;
+	size_t ng;
+	struct damon_attrs attrs;
+	int sample_given;
+	bool per_process;
+	unsigned int max_processes;	/* per-process series, at most */
+	/* The device. */
+	bool device_up;
+	uint64_t reconnects;
+	uint32_t max_targets;
+	char last_error[512];	/* the last problem logged, not repeated */
+	uint64_t errors;	/* problems met (logged or not) */
+	pthread_mutex_t lock;
+	double last_render_s;	/* how long the last exposition took */
+};
+
+/* Applies every group's processes now; logs problems (once each). */
+void xp_rescan(struct exporter *ex);
+/* Reads what session s has queued into the figures; under ex->lock. */
+void xp_drain(struct exporter *ex, struct xp_session *s);
+/* Stops and closes every session. */
+void xp_close_all(struct exporter *ex);
+/* A problem, printed only if it differs from the last one printed. */
+void xp_log(struct exporter *ex, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The text exposition of everything, malloc()ed; NULL if out of memory.
+ * Takes ex->lock itself. */
+char *xp_render(struct exporter *ex, size_t *len);
+
+/* HTTP: listen on addr ("HOST:PORT", ":PORT", "[V6]:PORT"); 0, or
+ * EXIT_USAGE/EXIT_FAIL after a sentence. */
+struct xp_http;
+int xp_http_start(struct exporter *ex, const char *addr, const char *path,
+		  struct xp_http **out);
+void xp_http_stop(struct xp_http *h);
+/* The textfile: checks DIR once; then writes DIR/damon.prom atomically. */
+int xp_textfile_check(const char *dir);
+int xp_textfile_write(struct exporter *ex, const char *dir);
+/* On the way out: figures nobody updates would read as current. */
+void xp_textfile_remove(const char *dir);
+
+#endif

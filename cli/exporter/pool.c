@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exporter's sessions.  A group's processes are spread over sessions
+ * of at most max_targets targets each (64 in this module): one session
+ * per 64 processes, each with its own kernel thread, rather than one
+ * thread walking a thousand address spaces in turn and falling behind.
+ * A process keeps its session while it lives, so its regions and their
+ * ages survive every rescan; a session that is left with no process is
+ * closed, so that an idle exporter holds no /dev/damon file open (and the
+ * module can be unloaded).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "exporter.h"
+#include "msg.h"
+#include "snapshot.h"
+
+const unsigned int xp_idle_seconds[XP_NR_IDLE] = { 1, 10, 60, 300, 1800 };
+
+/* Before the first handshake: the module's value since API version 1. */
+#define XP_DEFAULT_MAX_TARGETS	64
+
+void xp_log(struct exporter *ex, const char *fmt, ...)
+{
+	char msg[sizeof(ex->last_error)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ex->errors++;
+	/* An exporter runs for months: a problem that lasts is said once,
+	 * not at every rescan. */
+	if (!strcmp(msg, ex->last_error))
+		return;
+	snprintf(ex->last_error, sizeof(ex->last_error), "%s", msg);
+	errmsg("%s", msg);
+}
+
+static void sess_close(struct xp_session *s)
+{
+	if (s->open) {
+		/* The session ends when its file is closed; stopping first
+		 * only makes the thread's end immediate. */
+		ioctl(s->dev.fd, DAMON_IOC_STOP);
+		close(s->dev.fd);
+	}
+	s->open = s->running = false;
+	s->sample_us = s->aggr_us = s->done = s->due = 0;
+}
+
+static int sess_open(struct exporter *ex, struct xp_session *s)
+{
+	struct damon_attrs a = ex->attrs, back;
+	char msg[512];
+
+	memset(&s->dev, 0, sizeof(s->dev));
+	s->dev.path = device_path();
+	s->dev.fd = open(s->dev.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (s->dev.fd < 0) {
+		explain_open(msg, sizeof(msg), errno, s->dev.path);
+		goto fail;
+	}
+	s->dev.hs.size = sizeof(s->dev.hs);
+	if (ioctl(s->dev.fd, DAMON_IOC_HANDSHAKE, &s->dev.hs)) {
+		explain_handshake(msg, sizeof(msg), errno, s->dev.path);
+		goto fail_close;
+	}
+	if (a.flags & DAMON_ATTR_TLB_FLUSH)
+		device_fit_flush_budget(&s->dev, &a, ex->sample_given);
+	if (!(s->dev.hs.features & DAMON_FEAT_AUTOTUNE))
+		a.tune_goal_bp = 0;
+	back = a;
+	if (ioctl(s->dev.fd, DAMON_IOC_SET_ATTRS, &back)) {
+		explain_attrs(msg, sizeof(msg), errno, &a, &back, &s->dev.hs);
+		goto fail_close;
+	}
+	s->dev.attrs = a;
+	s->open = true;
+	s->running = false;
+	ex->max_targets = s->dev.hs.max_targets;
+	if (!ex->device_up) {
+		if (ex->last_error[0]) {
+			ex->reconnects++;
+			errmsg("%s works again: monitoring resumes",
+			       s->dev.path);
+			ex->last_error[0] = '\0';
+		}
+		ex->device_up = true;
+	}
+	return 0;
+fail_close:
+	close(s->dev.fd);
+fail:
+	ex->device_up = false;
+	xp_log(ex, "%s; trying again at every update interval", msg);
+	return -1;
+}
+
+/* Ends a target's membership: the process is gone or refused. */
+static void sess_remove(struct xp_session *s, size_t i)
+{
+	s->t[i] = s->t[--s->n];
+	s->dirty = true;
+}
+
+static int add_skipped(struct xp_group *g, int32_t pid, uint64_t start)
+{
+	struct tproc *v = realloc(g->skipped, (g->nskipped + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	g->skipped = v;
+	g->skipped[g->nskipped].pid = pid;
+	g->skipped[g->nskipped].start = start;
+	g->nskipped++;
+	return 0;
+}
+
+/*
+ * SET_TARGETS with what the session holds, dropping each pid the module
+ * refuses (a process that exited meanwhile, or one this user may not
+ * monitor, which is remembered as skipped), then START if it is not
+ * running.
+ */
+static void sess_apply(struct exporter *ex, struct xp_group *g,
+		       struct xp_session *s)
+{
+	int32_t pids[s->n ? s->n : 1];
+	struct damon_targets t;
+	char msg[512];
+	size_t i;
+
+	while (s->n) {
+		for (i = 0; i < s->n; i++)
+			pids[i] = s->t[i].pid;
+		memset(&t, 0, sizeof(t));
+		t.size = sizeof(t);
+		t.nr_pids = (uint32_t)s->n;
+		t.pids = (uintptr_t)pids;
+		if (!ioctl(s->dev.fd, DAMON_IOC_SET_TARGETS, &t))
+			break;
+		if (t.err_field == DAMON_FIELD_PIDS && t.err_index < s->n &&
+		    (errno == EPERM || errno == ESRCH || errno == EINVAL)) {
+			/* Refused for good (permission, a kernel thread):
+			 * not tried again while it lives.  Exited: gone. */
+			if (errno != ESRCH &&
+			    add_skipped(g, s->t[t.err_index].pid,
+					s->t[t.err_index].start))
+				xp_log(ex, "out of memory");
+			sess_remove(s, t.err_index);
+			continue;
+		}
+		explain_targets(msg, sizeof(msg), errno, &t, t.nr_pids,
+				&s->dev.attrs, &s->dev.hs, "a target", 0);
+		xp_log(ex, "%s", msg);
+		return;
+	}
+	if (!s->n) {
+		sess_close(s);
+		s->dirty = false;
+		return;
+	}
+	s->dirty = false;
+	if (!s->running) {
+		if (ioctl(s->dev.fd, DAMON_IOC_START)) {
+			xp_log(ex, "starting a monitoring session failed: %s",
+			       strerror(errno));
+			s->dirty = true;
+			return;
+		}
+		s->running = true;
+	}
+}
+
+static int cmp_tproc(const void *a, const void *b)
+{
+	const struct tproc *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static bool in_list(const struct tproc *v, size_t n, int32_t pid,
+		    uint64_t start)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v[mid].pid == pid)
+			return v[mid].start == start;
+		if (v[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static bool is_skipped(const struct xp_group *g, int32_t pid, uint64_t start)
+{
+	size_t i;
+
+	for (i = 0; i < g->nskipped; i++)
+		if (g->skipped[i].pid == pid && g->skipped[i].start == start)
+			return true;
+	return false;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A session with room, made if need be; NULL if out of memory. */
+static struct xp_session *session_with_room(struct exporter *ex,
+					    struct xp_group *g)
+{
+	uint32_t max = ex->max_targets ? ex->max_targets : XP_DEFAULT_MAX_TARGETS;
+	struct xp_session *s;
+	size_t i;
+
+	for (i = 0; i < g->ns; i++)
+		if (g->s[i].n < max)
+			return &g->s[i];
+	s = realloc(g->s, (g->ns + 1) * sizeof(*s));
+	if (!s)
+		return NULL;
+	g->s = s;
+	s = &g->s[g->ns++];
+	memset(s, 0, sizeof(*s));
+	s->t = calloc(max, sizeof(*s->t));
+	if (!s->t) {
+		g->ns--;
+		return NULL;
+	}
+	s->dev.fd = -1;
+	return s;
+}
+
+/*
+ * Drops from now[] the processes an earlier group claimed (a process is
+ * monitored once, in the first group that holds it) and the exporter
+ * itself; claims the rest.  Returns the new count.
+ */
+static size_t claim(struct tproc *now, size_t n, struct tproc **claimed,
+		    size_t *nclaimed)
+{
+	struct tproc *c;
+	size_t i, j;
+
+	for (i = j = 0; i < n; i++)
+		if (now[i].pid != getpid() &&
+		    !in_list(*claimed, *nclaimed, now[i].pid, now[i].start))
+			now[j++] = now[i];
+	c = realloc(*claimed, (*nclaimed + j + 1) * sizeof(*c));
+	if (!c)
+		return j;
+	memcpy(c + *nclaimed, now, j * sizeof(*c));
+	*nclaimed += j;
+	qsort(c, *nclaimed, sizeof(*c), cmp_tproc);
+	*claimed = c;
+	return j;
+}
+
+static void rescan_group(struct exporter *ex, struct xp_group *g,
+			 struct tproc **claimed, size_t *nclaimed)
+{
+	struct tproc *now = NULL;
+	int32_t *have = NULL;
+	size_t i, j, nhave = 0, total = 0;
+	long n = tgroup_scan(&g->g, &now);
+
+	if (n == -2) {
+		xp_log(ex, "out of memory listing the processes of %s",
+		       g->g.label);
+		return;
+	}
+	g->gone = n < 0;
+	if (n < 0)
+		n = 0;
+	n = (long)claim(now, (size_t)n, claimed, nclaimed);
+	/* Forget refusals of processes that have left. */
+	for (i = j = 0; i < g->nskipped; i++)
+		if (in_list(now, (size_t)n, g->skipped[i].pid,
+			    g->skipped[i].start))
+			g->skipped[j++] = g->skipped[i];
+	g->nskipped = j;
+	/* Departures, and targets the module revoked. */
+	for (i = 0; i < g->ns; i++) {
+		struct xp_session *s = &g->s[i];
+
+		for (j = 0; j < s->n;) {
+			struct xp_target *t = &s->t[j];
+
+			if (t->flags & DAMON_TARGET_REVOKED) {
+				if (add_skipped(g, t->pid, t->start))
+					xp_log(ex, "out of memory");
+				sess_remove(s, j);
+			} else if (!in_list(now, (size_t)n, t->pid, t->start)) {
+				sess_remove(s, j);
+			} else {
+				j++;
+			}
+		}
+		total += s->n;
+	}
+	/* Arrivals. */
+	have = malloc((total ? total : 1) * sizeof(*have));
+	if (!have) {
+		xp_log(ex, "out of memory");
+		free(now);
+		return;
+	}
+	for (i = 0; i < g->ns; i++)
+		for (j = 0; j < g->s[i].n; j++)
+			have[nhave++] = g->s[i].t[j].pid;
+	qsort(have, nhave, sizeof(*have), cmp_i32);
+	for (i = 0; i < (size_t)n; i++) {
+		struct xp_session *s;
+		struct xp_target *t;
+
+		if (bsearch(&now[i].pid, have, nhave, sizeof(*have), cmp_i32) ||
+		    is_skipped(g, now[i].pid, now[i].start))
+			continue;
+		s = session_with_room(ex, g);
+		if (!s) {
+			xp_log(ex, "out of memory");
+			break;
+		}
+		t = &s->t[s->n++];
+		memset(t, 0, sizeof(*t));
+		t->pid = now[i].pid;
+		t->start = now[i].start;
+		proc_comm(t->pid, t->comm, sizeof(t->comm));
+		s->dirty = true;
+	}
+	free(have);
+	free(now);
+	for (i = 0; i < g->ns; i++) {
+		struct xp_session *s = &g->s[i];
+
+		if (!s->dirty && (s->running || !s->n))
+			continue;
+		if (!s->n) {
+			sess_close(s);
+			s->dirty = false;
+			continue;
+		}
+		if (!s->open && sess_open(ex, s))
+			return;
+		sess_apply(ex, g, s);
+	}
+}
+
+void xp_rescan(struct exporter *ex)
+{
+	struct tproc *claimed = NULL;
+	size_t i, nclaimed = 0;
+
+	pthread_mutex_lock(&ex->lock);
+	for (i = 0; i < ex->ng; i++)
+		rescan_group(ex, &ex->groups[i], &claimed, &nclaimed);
+	pthread_mutex_unlock(&ex->lock);
+	free(claimed);
+}
+
+void xp_close_all(struct exporter *ex)
+{
+	size_t i, j;
+
+	for (i = 0; i < ex->ng; i++)
+		for (j = 0; j < ex->groups[i].ns; j++)
+			sess_close(&ex->groups[i].s[j]);
+}
+
+static void take_target(struct xp_session *s, const struct snap_target *st,
+			uint64_t aggr_us)
+{
+	struct xp_target *t = NULL;
+	uint32_t r;
+	size_t i;
+	int k;
+
+	for (i = 0; i < s->n; i++)
+		if (s->t[i].pid == st->t.pid) {
+			t = &s->t[i];
+			break;
+		}
+	if (!t)
+		return;
+	t->seen = true;
+	t->monitored = t->wss = 0;
+	memset(t->idle, 0, sizeof(t->idle));
+	t->regions = st->t.nr_regions;
+	for (r = 0; r < st->t.nr_regions; r++) {
+		struct damon_snapshot_region reg;
+		uint64_t sz, idle_us;
+
+		snap_region(st, r, &reg);
+		sz = reg.end - reg.start;
+		t->monitored += sz;
+		if (reg.nr_accesses) {
+			t->wss += sz;
+			continue;
+		}
+		/* Not accessed in this interval nor, going by its age, in the
+		 * age intervals before it. */
+		idle_us = ((uint64_t)reg.age + 1) * aggr_us;
+		for (k = 0; k < XP_NR_IDLE; k++)
+			if (idle_us >= xp_idle_seconds[k] * 1000000ULL)
+				t->idle[k] += sz;
+	}
+}
+
+/* Returns true if the group counted a newly revoked target. */
+static void take_snapshot(struct xp_group *g, struct xp_session *s,
+			  const struct snap *sn)
+{
+	const unsigned char *cur = sn->first_target;
+	uint32_t i;
+
+	g->snapshots++;
+	g->cpu_ns += sn->hdr.cpu_ns;
+	g->dropped += sn->hdr.dropped;
+	s->sample_us = sn->hdr.sample_us;
+	s->aggr_us = sn->hdr.aggr_us;
+	s->done = sn->hdr.samples_done;
+	s->due = sn->hdr.samples_due;
+	for (i = 0; i < sn->hdr.nr_targets; i++) {
+		struct snap_target st;
+		size_t j;
+
+		snap_next_target(sn, &cur, &st);
+		for (j = 0; j < s->n; j++)
+			if (s->t[j].pid == st.t.pid &&
+			    (st.t.flags & DAMON_TARGET_REVOKED) &&
+			    !(s->t[j].flags & DAMON_TARGET_REVOKED))
+				g->revoked++;
+		take_target(s, &st, sn->hdr.aggr_us);
+		for (j = 0; j < s->n; j++)
+			if (s->t[j].pid == st.t.pid)
+				s->t[j].flags = st.t.flags;
+	}
+}
+
+static void take_records(struct xp_group *g, struct xp_session *s,
+			 const unsigned char *p, size_t len)
+{
+	while (len >= REC_FRAME_SIZE) {
+		struct rec_frame frame;
+		const char *why;
+		struct snap sn;
+
+		rec_frame_get(p, &frame);
+		if (frame.size < REC_FRAME_SIZE || frame.size > len)
+			break;
+		if (frame.type == DAMON_RECORD_SNAPSHOT &&
+		    !snap_parse(&sn, p, frame.size, &why))
+			take_snapshot(g, s, &sn);
+		p += frame.size;
+		len -= frame.size;
+	}
+}
+
+static struct xp_group *group_of(struct exporter *ex, struct xp_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < ex->ng; i++)
+		if (s >= ex->groups[i].s && s < ex->groups[i].s + ex->groups[i].ns)
+			return &ex->groups[i];
+	return NULL;
+}
+
+void xp_drain(struct exporter *ex, struct xp_session *s)
+{
+	struct xp_group *g;
+
+	pthread_mutex_lock(&ex->lock);
+	g = group_of(ex, s);
+	if (!s->buf) {
+		s->cap = s->dev.hs.max_snapshot_size;
+		if (s->cap < 4096)
+			s->cap = 4096;
+		s->buf = malloc(s->cap);
+	}
+	while (g && s->open && s->buf) {
+		ssize_t n = read(s->dev.fd, s->buf, s->cap);
+
+		if (n > 0) {
+			take_records(g, s, s->buf, (size_t)n);
+			continue;
+		}
+		if (n == 0) {
+			/* Every target exited: the next rescan removes them
+			 * and starts it again if the group has new ones. */
+			s->running = false;
+			s->dirty = true;
+			break;
+		}
+		if (errno == EAGAIN)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EINVAL && s->cap < (64U << 20)) {
+			unsigned char *p = realloc(s->buf, s->cap * 2);
+
+			if (p) {
+				s->buf = p;
+				s->cap *= 2;
+				continue;
+			}
+		}
+		xp_log(ex, "reading snapshots from %s failed: %s; the session "
+		       "is opened again", s->dev.path, strerror(errno));
+		sess_close(s);
+		s->dirty = true;
+		break;
+	}
+	pthread_mutex_unlock(&ex->lock);
+}
