@@ -60,8 +60,12 @@ static int take_option(struct exporter_options *o, int opt, char *arg)
 	const char *why;
 	uint64_t v;
 
-	if (opt >= ATTR_OPT_SAMPLE && opt <= ATTR_OPT_LAST)
-		return attr_opts_take(&o->attr, opt, arg);
+	if (opt >= ATTR_OPT_SAMPLE && opt <= ATTR_OPT_LAST) {
+		int ret = attr_opts_take(&o->attr, opt, arg);
+
+		free(arg);
+		return ret;
+	}
 	switch (opt) {
 	case OPT_CGROUP: {
 		char **c = realloc(o->cgroups, (o->ncgroups + 1) * sizeof(*c));
@@ -406,9 +410,8 @@ int cmd_exporter(int argc, const char **argv)
 	ret = build_groups(&ex, &o);
 	if (!ret && o.textfile)
 		ret = xp_textfile_check(o.textfile);
-	if (!ret && !o.no_web)
-		ret = xp_http_start(&ex, o.listen ? o.listen : DEFAULT_LISTEN,
-				    o.path ? o.path : DEFAULT_PATH, &http);
+	/* Before the HTTP thread starts, so that it inherits the mask and
+	 * the signals come to the signalfd rather than killing it. */
 	if (!ret) {
 		sig = signal_fd(&old);
 		if (sig < 0) {
@@ -416,6 +419,9 @@ int cmd_exporter(int argc, const char **argv)
 			ret = EXIT_FAIL;
 		}
 	}
+	if (!ret && !o.no_web)
+		ret = xp_http_start(&ex, o.listen ? o.listen : DEFAULT_LISTEN,
+				    o.path ? o.path : DEFAULT_PATH, &http);
 	if (!ret) {
 		fprintf(stderr, "%s: serving %s%s%s%s%s\n", command_name,
 			o.no_web ? "" : "http://",

@@ -1566,6 +1566,123 @@ test_completion() {
 	[ "$(complete_words damonctl top --ba)" = "--batch" ] || fail "top options"
 }
 
+# ---- exporter ----
+
+# exporter_bad ARGS... -- REGEX: refused with exit 2 or 1 and a sentence.
+test_exporter_bad_targets() {
+	dctl exporter
+	expect_rc 2
+	expect_in err "give what to monitor: --cgroup PATH"
+	dctl exporter --cgroup "$work/nope"
+	expect_rc 2
+	expect_in err "--cgroup $work/nope: No such file or directory; give the directory of a cgroup v2"
+	: > afile
+	dctl exporter --cgroup afile
+	expect_rc 2
+	expect_in err "--cgroup afile is not a directory"
+	# A directory, but not in a cgroup file system.
+	dctl exporter --cgroup "$work"
+	expect_rc 2
+	expect_in err "--cgroup $work is not a cgroup: give a directory under the cgroup v2 mount"
+	dctl exporter --pid 0
+	expect_rc 2
+	expect_in err "--pid '0' is not a process id"
+	dctl exporter --follow-children --cgroup "$work"
+	expect_rc 2
+	expect_in err "--follow-children applies to --pid targets"
+	dctl exporter --pid $$ --no-tune --tune-max-sample 1s
+	expect_rc 2
+	expect_in err "--no-tune and --tune-min-sample or --tune-max-sample contradict"
+}
+
+test_exporter_bad_listen_address() {
+	need python3
+	dctl exporter --pid $$ --web.listen-address localhost
+	expect_rc 2
+	expect_in err "--web.listen-address 'localhost' is not HOST:PORT"
+	# 192.0.2.0/24 is TEST-NET-1: no host has it.
+	dctl exporter --pid $$ --web.listen-address 192.0.2.1:9732
+	expect_rc 1
+	expect_in err "cannot listen on 192.0.2.1:9732: this host has no such address"
+	dctl exporter --pid $$ --web.telemetry-path metrics
+	expect_rc 2
+	expect_in err "--web.telemetry-path 'metrics' must start with /"
+	# A port another program holds.
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); time.sleep(60)' > port &
+	helpers+=("$!")
+	wait_for 'test -s port'
+	dctl exporter --pid $$ --web.listen-address "127.0.0.1:$(cat port)"
+	expect_rc 1
+	expect_in err "another program uses that port; choose another with --web.listen-address"
+}
+
+test_exporter_bad_textfile() {
+	need setpriv
+	dctl exporter --pid $$ --textfile "$work/nope"
+	expect_rc 2
+	expect_in err "--textfile $work/nope: No such file or directory; give node_exporter's --collector.textfile.directory"
+	: > afile
+	dctl exporter --pid $$ --textfile afile
+	expect_rc 2
+	expect_in err "--textfile afile is not a directory"
+	dctl exporter --pid $$ --no-web
+	expect_rc 2
+	expect_in err "--no-web leaves nowhere to put the metrics"
+	# A directory this user may not write in.
+	mkdir -m 0755 ro
+	chmod 0711 "$work"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$DAMONCTL" exporter --pid $$ --no-web --textfile "$work/ro" > out 2> err
+	rc=$?
+	expect_rc 1
+	expect_in err "cannot write in $work/ro: Permission denied; make it writable for this user"
+}
+
+# Against fakedev: the exposition is what promtool accepts, the figures
+# are the fake snapshots', the textfile is written and removed at exit,
+# and under valgrind nothing leaks.
+test_exporter_serves() {
+	need curl
+	need promtool
+	need python3
+	local port
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	sleep 300 < /dev/null > /dev/null 2>&1 &
+	helpers+=("$!")
+	local target=$!
+	mkdir tf
+	damonctl_cmd
+	# exec: $! must be damonctl (or valgrind), the process to signal.
+	DAMON_DEVICE=$work/fake-damon FAKEDEV_PATH=$work/fake-damon \
+		LD_PRELOAD=$FAKEDEV exec "${dcmd[@]}" exporter --pid "$target" \
+		--per-process --web.listen-address "127.0.0.1:$port" \
+		--textfile tf --textfile-interval 200ms > out 2> err &
+	local exporter=$!
+	helpers+=("$exporter")
+	wait_for "curl -sf http://127.0.0.1:$port/metrics > scrape.txt && grep -q '^damon_targets{.*} 1' scrape.txt"
+	promtool check metrics < scrape.txt > promtool.out 2>&1 ||
+		{ cat promtool.out scrape.txt; fail "promtool check metrics refused it"; }
+	# fakedev: 3 regions of 1 MiB, all accessed.
+	grep -q '^damon_monitored_bytes{cgroup="[^"]*"} 3145728$' scrape.txt ||
+		{ cat scrape.txt; fail "damon_monitored_bytes is not the fake 3 MiB"; }
+	grep -q "^damon_process_working_set_bytes{cgroup=\"[^\"]*\",pid=\"$target\",comm=\"sleep\"} [0-9]*\$" scrape.txt ||
+		{ cat scrape.txt; fail "no per-process series for the target"; }
+	curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nope" > code
+	[ "$(cat code)" = 404 ] || fail "an unknown path answered $(cat code), not 404"
+	wait_for 'test -s tf/damon.prom'
+	promtool check metrics < tf/damon.prom > promtool.out 2>&1 ||
+		{ cat promtool.out; fail "promtool check metrics refused the textfile"; }
+	kill -TERM "$exporter"
+	wait "$exporter"
+	rc=$?
+	expect_rc 0
+	valgrind_clean
+	[ ! -e tf/damon.prom ] || fail "the textfile outlived the exporter"
+	[ -z "$(ls -A tf)" ] || fail "the exporter left files in the textfile directory: $(ls -A tf)"
+}
+
 if [ "$name" = --list ]; then
 	declare -F | sed -n 's/^declare -f test_//p'
 	exit 0
