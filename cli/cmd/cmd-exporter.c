@@ -408,6 +408,8 @@ int cmd_exporter(int argc, const char **argv)
 	ex.max_processes = (unsigned int)o.max_processes;
 	pthread_mutex_init(&ex.lock, NULL);
 	ret = build_groups(&ex, &o);
+	if (!ret)
+		ret = xp_probe(&ex);
 	if (!ret && o.textfile)
 		ret = xp_textfile_check(o.textfile);
 	/* Before the HTTP thread starts, so that it inherits the mask and

@@ -68,6 +68,8 @@ struct exporter {
 	unsigned int max_processes;	/* per-process series, at most */
 	/* The device. */
 	bool device_up;
+	bool device_failed;	/* since it last worked: the next success
+				   is a reconnection */
 	uint64_t reconnects;
 	uint32_t max_targets;
 	char last_error[512];	/* the last problem logged, not repeated */
@@ -76,6 +78,12 @@ struct exporter {
 	double last_render_s;	/* how long the last exposition took */
 };
 
+/*
+ * Opens a session once to see that the module is there and takes the
+ * attributes: EXIT_FAIL if it refuses them (printed); 0 otherwise, with
+ * device_up saying whether it is there (an exporter may start first).
+ */
+int xp_probe(struct exporter *ex);
 /* Applies every group's processes now; logs problems (once each). */
 void xp_rescan(struct exporter *ex);
 /* Reads what session s has queued into the figures; under ex->lock. */

@@ -81,28 +81,39 @@ static int sess_open(struct exporter *ex, struct xp_session *s)
 	back = a;
 	if (ioctl(s->dev.fd, DAMON_IOC_SET_ATTRS, &back)) {
 		explain_attrs(msg, sizeof(msg), errno, &a, &back, &s->dev.hs);
-		goto fail_close;
+		close(s->dev.fd);
+		xp_log(ex, "%s", msg);
+		return -2;
 	}
 	s->dev.attrs = a;
 	s->open = true;
 	s->running = false;
 	ex->max_targets = s->dev.hs.max_targets;
-	if (!ex->device_up) {
-		if (ex->last_error[0]) {
-			ex->reconnects++;
-			errmsg("%s works again: monitoring resumes",
-			       s->dev.path);
-			ex->last_error[0] = '\0';
-		}
-		ex->device_up = true;
+	if (ex->device_failed) {
+		ex->reconnects++;
+		errmsg("%s works again: monitoring resumes", s->dev.path);
+		ex->last_error[0] = '\0';
 	}
+	ex->device_up = true;
+	ex->device_failed = false;
 	return 0;
 fail_close:
 	close(s->dev.fd);
 fail:
 	ex->device_up = false;
+	ex->device_failed = true;
 	xp_log(ex, "%s; trying again at every update interval", msg);
 	return -1;
+}
+
+int xp_probe(struct exporter *ex)
+{
+	struct xp_session s = { 0 };
+	int ret = sess_open(ex, &s);
+
+	if (!ret)
+		sess_close(&s);
+	return ret == -2 ? EXIT_FAIL : 0;
 }
 
 /* Ends a target's membership: the process is gone or refused. */
