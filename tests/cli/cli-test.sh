@@ -10,6 +10,8 @@
 #   FAKEDEV     fakedev.so, a stand-in for /dev/damon (LD_PRELOAD)
 #   GOLDEN_DIR  tests/cli/golden in the source tree
 #   COMPLETION  cli/damonctl.bash-completion
+#   MANPAGE_SRC cli/damonctl.8.scd
+#   DEPLOY_DIR  deploy/ (the service, Prometheus and Grafana examples)
 #   VALGRIND    valgrind, or empty: every damonctl run goes through it
 # DAMONCTL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing.
 set -u
@@ -1681,6 +1683,63 @@ test_exporter_serves() {
 	valgrind_clean
 	[ ! -e tf/damon.prom ] || fail "the textfile outlived the exporter"
 	[ -z "$(ls -A tf)" ] || fail "the exporter left files in the textfile directory: $(ls -A tf)"
+}
+
+# The metric families of an exposition: NAME per line, sorted.
+families() {
+	sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' "$1" | sort -u
+}
+
+# Every family the exporter serves is documented in the man page's METRICS
+# section, and every one documented there is served.
+test_exporter_metrics_documented() {
+	need curl
+	need python3
+	local port target
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	sleep 300 < /dev/null > /dev/null 2>&1 &
+	target=$!
+	helpers+=("$target")
+	DAMON_DEVICE=$work/fake-damon FAKEDEV_PATH=$work/fake-damon \
+		LD_PRELOAD=$FAKEDEV exec "$DAMONCTL" exporter --pid "$target" \
+		--per-process --web.listen-address "127.0.0.1:$port" > out 2> err &
+	helpers+=("$!")
+	wait_for "curl -sf http://127.0.0.1:$port/metrics > scrape.txt && grep -q '^damon_samples_done_ratio' scrape.txt"
+	families scrape.txt > served
+	sed -n '/^# METRICS/,/^# UNITS/p' "$MANPAGE_SRC" |
+		grep -o '\*damon_[a-z_]*' | tr -d '*' | sort -u > documented
+	diff -u documented served ||
+		fail "the families served (+) and those documented in damonctl(8) METRICS (-) differ"
+}
+
+# The deploy/ examples: Prometheus accepts the scrape job and the alerting
+# rules, the dashboard is JSON, and every metric they use is one the
+# exporter documents.
+test_exporter_deploy_files() {
+	need promtool
+	need python3
+	promtool check config "$DEPLOY_DIR/prometheus/prometheus.yml" > check.out 2>&1 ||
+		{ cat check.out; fail "promtool check config refused prometheus.yml"; }
+	promtool check rules "$DEPLOY_DIR/prometheus/damon-alerts.yml" > check.out 2>&1 ||
+		{ cat check.out; fail "promtool check rules refused damon-alerts.yml"; }
+	python3 - "$DEPLOY_DIR/grafana/damon-dashboard.json" > dash-exprs << 'PY' ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in d["panels"]:
+    for t in p["targets"]:
+        print(t["expr"])
+for v in d["templating"]["list"]:
+    if v["type"] == "query":
+        print(v["query"])
+PY
+		fail "the Grafana dashboard is not valid JSON of panels with targets"
+	sed -n '/^# METRICS/,/^# UNITS/p' "$MANPAGE_SRC" |
+		grep -o '\*damon_[a-z_]*' | tr -d '*' | sort -u > documented
+	cat dash-exprs "$DEPLOY_DIR/prometheus/damon-alerts.yml" |
+		grep -o 'damon_[a-z_]*' | sort -u > used
+	[ -s used ] || fail "no damon_ metric found in the dashboard and rules"
+	comm -23 used documented > unknown
+	[ ! -s unknown ] || fail "the dashboard or rules use undocumented metrics: $(cat unknown)"
 }
 
 if [ "$name" = --list ]; then

@@ -112,6 +112,38 @@ grep -Eq "^g $group -\$" "$dest$sysusersdir/damondev.conf" ||
 	{ cat "$dest$sysusersdir/damondev.conf"; fail "sysusers.d file does not create group $group"; }
 ok "sysusers.d file creates group $group"
 
+# The exporter's service: installed off, as an unprivileged user in the
+# device's group, hardened; systemd itself accepts every line of it.
+unitdir=$(opt systemdunitdir)
+[ -n "$unitdir" ] || unitdir=$(pcvar systemd systemdsystemunitdir)
+[ -n "$unitdir" ] || unitdir=/usr/lib/systemd/system
+sysconfdir=$(join "$prefix" "$(opt sysconfdir)")
+unit=$unitdir/damon-exporter.service
+have "$unit" "exporter service"
+have "$sysusersdir/damon-exporter.conf" "exporter user (sysusers.d)"
+have "$sysconfdir/default/damon-exporter" "exporter arguments"
+grep -Eq '^u damon-exporter ' "$dest$sysusersdir/damon-exporter.conf" ||
+	fail "the sysusers.d file does not create the user damon-exporter"
+for line in "ExecStart=$bindir/damonctl exporter \$DAMON_EXPORTER_ARGS" \
+		"EnvironmentFile=-$sysconfdir/default/damon-exporter" \
+		User=damon-exporter "SupplementaryGroups=$group" \
+		NoNewPrivileges=yes ProtectSystem=strict \
+		CapabilityBoundingSet=CAP_SYS_PTRACE AmbientCapabilities=CAP_SYS_PTRACE; do
+	grep -qxF "$line" "$dest$unit" || { cat "$dest$unit"; fail "the service lacks $line"; }
+done
+ok "exporter service: user damon-exporter in group $group, hardened"
+if command -v systemd-analyze > /dev/null; then
+	# verify wants ExecStart's program where it will be: here, in DESTDIR.
+	sed "s|^ExecStart=$bindir/|ExecStart=$dest$bindir/|" "$dest$unit" > "$tmp/damon-exporter.service"
+	systemd-analyze verify --man=no "$tmp/damon-exporter.service" > "$tmp/verify.out" 2>&1
+	vrc=$?
+	[ $vrc -eq 0 ] && [ ! -s "$tmp/verify.out" ] ||
+		{ cat "$tmp/verify.out"; fail "systemd-analyze verify refused the service (status $vrc)"; }
+	ok "systemd-analyze verify accepts the service"
+else
+	fail "systemd-analyze is missing, so the service cannot be checked: apt-get install systemd"
+fi
+
 if [ "$(opt load_at_boot)" = true ]; then
 	have "$loaddir/damondev.conf" "modules-load.d file"
 	[ "$(grep -v '^#' "$dest$loaddir/damondev.conf")" = damondev ] ||
