@@ -1566,6 +1566,11 @@ test_completion() {
 		fail "view options"
 	[ "$(complete_words damonctl to)" = "top" ] || fail "top"
 	[ "$(complete_words damonctl top --ba)" = "--batch" ] || fail "top options"
+	[ "$(complete_words damonctl ex)" = "exporter" ] || fail "exporter"
+	[ "$(complete_words damonctl exporter --cg)" = "--cgroup" ] ||
+		fail "exporter options"
+	[ "$(complete_words damonctl exporter --web.)" = "--web.listen-address --web.telemetry-path" ] ||
+		fail "exporter web options"
 }
 
 # ---- exporter ----
