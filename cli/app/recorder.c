@@ -195,6 +195,9 @@ static int poll_timeout(const struct loop *lp, uint64_t now)
 	if (!lp->stopping && lp->rec->maps.n &&
 	    (!deadline || lp->rec->maps.next_ns < deadline))
 		deadline = lp->rec->maps.next_ns;
+	if (!lp->stopping && lp->rec->follow &&
+	    (!deadline || lp->rec->follow->next_ns < deadline))
+		deadline = lp->rec->follow->next_ns;
 	if (!deadline)
 		return -1;
 	if (deadline <= now)
@@ -233,6 +236,19 @@ static void watch_maps(struct loop *lp, uint64_t now, int force)
 	if (!rec->maps.n || lp->stopping)
 		return;
 	if (maps_watch_poll(&rec->maps, rec->out_fd, now, force)) {
+		errmsg("writing %s failed: %s", rec->out_path, strerror(errno));
+		lp->status = EXIT_FAIL;
+		request_stop(lp, DAMONREC_CAUSE_ERROR, errno);
+	}
+}
+
+static void follow_targets(struct loop *lp, uint64_t now)
+{
+	struct recording *rec = lp->rec;
+
+	if (!rec->follow || lp->stopping)
+		return;
+	if (follow_poll(rec->follow, &rec->dev, rec->out_fd, &rec->maps, now)) {
 		errmsg("writing %s failed: %s", rec->out_path, strerror(errno));
 		lp->status = EXIT_FAIL;
 		request_stop(lp, DAMONREC_CAUSE_ERROR, errno);
@@ -295,6 +311,7 @@ int recorder_run(struct recording *rec)
 			rec->end.flags |= DAMONREC_END_DRAIN_TIMEOUT;
 			break;
 		}
+		follow_targets(&lp, now);
 		watch_maps(&lp, now, 0);
 		ret = poll(fds, 2, poll_timeout(&lp, now));
 		if (ret < 0 && errno != EINTR) {

@@ -8,6 +8,7 @@
 
 #include "cost.h"
 #include "device.h"
+#include "follow.h"
 #include "maps.h"
 #include "record.h"
 
@@ -22,6 +23,7 @@ struct recording {
 	uint64_t start_monotonic_ns;
 	struct damonrec_end end;	/* filled as the recording goes */
 	struct maps_watch maps;	/* the targets' /proc/PID/maps into the file */
+	struct follow *follow;	/* targets that come and go, or NULL */
 	struct mon_cost cost;	/* what monitoring cost, so far */
 	struct cost_watch watch;
 	bool warn;		/* print start's warnings (not in the background) */

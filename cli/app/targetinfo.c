@@ -58,7 +58,7 @@ static int command_target(struct rec_target_info *t,
 	return 0;
 }
 
-static void process_target(struct rec_target_info *t)
+void targetinfo_process(struct rec_target_info *t)
 {
 	char path[64], *comm;
 	size_t len;
@@ -103,7 +103,7 @@ int targetinfo_build(struct rec_info *info, const struct damon_device *dev,
 			if (command_target(t, command))
 				return -1;
 		} else {
-			process_target(t);
+			targetinfo_process(t);
 		}
 	}
 	return 0;

@@ -19,4 +19,8 @@ int targetinfo_build(struct rec_info *info, const struct damon_device *dev,
 		     const int32_t *pids, uint32_t nr_pids, pid_t command_pid,
 		     const char *const *command);
 
+/* A process's name and command line from /proc; t->pid set by the caller;
+ * t->cmdline is malloc()ed (NULL if unreadable). */
+void targetinfo_process(struct rec_target_info *t);
+
 #endif

@@ -352,6 +352,79 @@ static int add_children(int32_t pid, struct plist *l)
 	return 0;
 }
 
+/* Kernels without CONFIG_PROC_CHILDREN have no .../children file. */
+static bool have_children_file(void)
+{
+	static int have = -1;
+	char path[64];
+
+	if (have < 0) {
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
+			 (long)getpid());
+		have = access(path, R_OK) == 0;
+	}
+	return have;
+}
+
+struct pp {
+	int32_t pid, ppid;
+};
+
+/* Without the children files: every process's parent from its stat. */
+static int add_descendants_by_ppid(struct plist *l)
+{
+	struct pp *all = NULL;
+	size_t n = 0, cap = 0, i, j;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char path[300], buf[1024], *p;
+		long pid = strtol(de->d_name, &p, 10);
+		long ppid;
+
+		if (*p || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		if (read_small(path, buf, sizeof(buf)) <= 0)
+			continue;
+		p = strrchr(buf, ')');
+		if (!p || sscanf(p + 1, " %*c %ld", &ppid) != 1)
+			continue;
+		if (n == cap) {
+			struct pp *g;
+
+			cap = cap ? 2 * cap : 256;
+			g = realloc(all, cap * sizeof(*g));
+			if (!g) {
+				free(all);
+				closedir(d);
+				return -1;
+			}
+			all = g;
+		}
+		all[n].pid = (int32_t)pid;
+		all[n].ppid = (int32_t)ppid;
+		n++;
+	}
+	closedir(d);
+	/* Breadth first: the list grows as it is walked. */
+	for (i = 0; i < l->n; i++)
+		for (j = 0; j < n; j++)
+			if (all[j].ppid == l->v[i].pid) {
+				uint64_t start = proc_start_time(all[j].pid);
+
+				if (start && plist_add(l, all[j].pid, start)) {
+					free(all);
+					return -1;
+				}
+			}
+	free(all);
+	return 0;
+}
+
 long tgroup_scan(const struct tgroup *g, struct tproc **out)
 {
 	struct plist l = { 0 };
@@ -374,8 +447,15 @@ long tgroup_scan(const struct tgroup *g, struct tproc **out)
 			return -1;
 		if (plist_add(&l, g->pid, g->pid_start))
 			return -2;
+		if (g->follow_children && !have_children_file()) {
+			if (add_descendants_by_ppid(&l)) {
+				free(l.v);
+				return -2;
+			}
+		}
 		/* Breadth first: the list grows as it is walked. */
-		for (i = 0; g->follow_children && i < l.n; i++)
+		for (i = 0; g->follow_children && have_children_file() &&
+		     i < l.n; i++)
 			if (add_children(l.v[i].pid, &l)) {
 				free(l.v);
 				return -2;

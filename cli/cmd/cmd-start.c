@@ -25,11 +25,15 @@
 #include "recorder.h"
 #include "summary.h"
 #include "targetinfo.h"
+#include "targetset.h"
 #include "units.h"
 
 struct start_options {
 	int32_t *pids;
 	uint32_t nr_pids;
+	char **cgroups;		/* --cgroup, as given */
+	size_t ncgroups;
+	int follow_children;
 	const char **command;		/* NULL-terminated, or NULL */
 	struct attr_opts attr;
 	uint64_t duration_ns;
@@ -39,7 +43,7 @@ struct start_options {
 
 /* ---- command line ---- */
 
-enum { OPT_PID = 1000, OPT_DURATION, OPT_OUTPUT };
+enum { OPT_PID = 1000, OPT_DURATION, OPT_OUTPUT, OPT_CGROUP };
 
 static int add_pids(struct start_options *o, const char *list)
 {
@@ -84,6 +88,19 @@ static int take_option(struct start_options *o, int opt, const char *arg)
 	switch (opt) {
 	case OPT_PID:
 		return add_pids(o, arg);
+	case OPT_CGROUP: {
+		char **c = realloc(o->cgroups, (o->ncgroups + 1) * sizeof(*c));
+
+		if (!c || !(c[o->ncgroups] = strdup(arg))) {
+			if (c)
+				o->cgroups = c;
+			errmsg("out of memory");
+			return EXIT_FAIL;
+		}
+		o->cgroups = c;
+		o->ncgroups++;
+		return 0;
+	}
 	case OPT_DURATION:
 		if (parse_duration_ns(arg, &o->duration_ns, &why))
 			return cmdline_usage("--duration '%s' %s", arg, why);
@@ -99,7 +116,9 @@ static void help(poptContext ctx)
 	poptPrintHelp(ctx, stdout, 0);
 	fputs("\nTargets: --pid PID (repeatable, or comma-separated), or a "
 	      "COMMAND after '--'\nthat damonctl runs with your privileges and "
-	      "records until it exits.\n\nDurations need a unit: 500us, 5ms, "
+	      "records until it exits; --cgroup PATH\n(every process of a cgroup "
+	      "v2, as they come and go), and --follow-children\nfor the "
+	      "processes the targets fork.\n\nDurations need a unit: 500us, 5ms, "
 	      "1.5s, 2m.  Defaults: --sample 5ms\n--aggr 100ms --update 1s "
 	      "--min-regions 10 --max-regions 1000 --queue-depth 16.\n\n"
 	      "Ctrl-C or SIGTERM stops the recording cleanly; a --background "
@@ -119,6 +138,10 @@ static char *describe_targets(const struct start_options *o)
 		fputs("COMMAND", f);
 		for (i = 0; o->command[i]; i++)
 			fprintf(f, " %s", o->command[i]);
+	} else if (o->ncgroups) {
+		fputs("cgroup", f);
+		for (i = 0; i < o->ncgroups; i++)
+			fprintf(f, " %s", o->cgroups[i]);
 	} else {
 		fputs("pid", f);
 		for (i = 0; i < o->nr_pids; i++)
@@ -139,6 +162,27 @@ static uint64_t clock_ns(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The groups of --cgroup and --follow-children, checked. */
+static int follow_groups(const struct start_options *o, struct follow *f)
+{
+	size_t i, n = o->ncgroups + o->nr_pids;
+	int ret = 0;
+
+	f->groups = calloc(n, sizeof(*f->groups));
+	if (!f->groups) {
+		errmsg("out of memory");
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < o->ncgroups && !ret; i++)
+		if (!(ret = tgroup_init_cgroup(&f->groups[f->ng], o->cgroups[i])))
+			f->ng++;
+	for (i = 0; i < o->nr_pids && !ret; i++)
+		if (!(ret = tgroup_init_pid(&f->groups[f->ng], o->pids[i],
+					    o->follow_children)))
+			f->ng++;
+	return ret;
 }
 
 /*
@@ -170,9 +214,26 @@ static int open_session(struct start_options *o, struct recording *rec,
 					o->attr.sample_given);
 		ret = device_set_attrs(&rec->dev, &o->attr.attrs);
 	}
-	if (!ret)
+	if (!ret && rec->follow) {
+		ret = follow_groups(o, rec->follow);
+		if (!ret)
+			ret = follow_start(rec->follow, &rec->dev);
+		if (!ret) {
+			/* The header names the first targets. */
+			free(o->pids);
+			o->pids = malloc(rec->follow->n * sizeof(*o->pids));
+			if (!o->pids) {
+				errmsg("out of memory");
+				return EXIT_FAIL;
+			}
+			memcpy(o->pids, rec->follow->pids,
+			       rec->follow->n * sizeof(*o->pids));
+			o->nr_pids = rec->follow->n;
+		}
+	} else if (!ret) {
 		ret = device_set_targets(&rec->dev, o->pids, o->nr_pids,
 					 rec->command_pid);
+	}
 	/* Again: max_snapshot_size now counts the real targets. */
 	if (!ret)
 		ret = device_handshake(&rec->dev);
@@ -217,6 +278,7 @@ static int record(struct start_options *o)
 {
 	struct recording rec = { .dev = { .fd = -1 }, .sig_fd = -1 };
 	struct launch cmd = { .go_fd = -1, .err_fd = -1 };
+	struct follow follow = { 0 };
 	struct outfile out;
 	char *targets = NULL;
 	int ret, notify_fd = -1, lock_fd = -1;
@@ -236,6 +298,10 @@ static int record(struct start_options *o)
 	}
 	rec.out_fd = out.fd;
 	rec.warn = !o->background;
+	if (o->ncgroups || o->follow_children) {
+		rec.follow = &follow;
+		follow.warn = rec.warn;
+	}
 	rec.out_path = out.path;
 	rec.duration_ns = o->duration_ns;
 	ret = launch_block_signals(&old, &rec.sig_fd);
@@ -286,6 +352,7 @@ static int record(struct start_options *o)
 		close(notify_fd);
 	device_close(&rec.dev);
 	maps_watch_free(&rec.maps);
+	follow_free(&follow);
 	if (rec.sig_fd >= 0)
 		close(rec.sig_fd);
 	/* Last: "stop" takes the lock's release for "all done". */
@@ -300,6 +367,12 @@ int cmd_start(int argc, const char **argv)
 	struct poptOption options[] = {
 		{ "pid", 'p', POPT_ARG_STRING, NULL, OPT_PID,
 		  "a process to record (repeatable, or PID,PID,...)", "PID" },
+		{ "cgroup", 0, POPT_ARG_STRING, NULL, OPT_CGROUP,
+		  "every process of this cgroup v2 directory and its "
+		  "descendants, as they come and go (repeatable)", "PATH" },
+		{ "follow-children", 0, POPT_ARG_NONE, &o.follow_children, 0,
+		  "the processes the targets fork too, as they come and go",
+		  NULL },
 		{ "output", 'o', POPT_ARG_STRING, NULL, OPT_OUTPUT,
 		  "the record file (default: damon.rec)", "FILE" },
 		{ "force", 'f', POPT_ARG_NONE, &o.force, 0,
@@ -315,6 +388,7 @@ int cmd_start(int argc, const char **argv)
 	};
 	poptContext ctx;
 	int rc, ret = 0;
+	size_t i;
 
 	/* Options end at the COMMAND: "start ls -l" must not see -l. */
 	attr_opts_init(&o.attr);
@@ -348,21 +422,33 @@ int cmd_start(int argc, const char **argv)
 		goto out;
 	}
 	o.command = poptGetArgs(ctx);
-	if (o.command && o.nr_pids) {
-		ret = cmdline_usage("give either --pid or a COMMAND, not both");
+	if (o.command && (o.nr_pids || o.ncgroups)) {
+		ret = cmdline_usage("give either --pid/--cgroup or a COMMAND, "
+				    "not both");
 		goto out;
 	}
-	if (!o.command && !o.nr_pids) {
-		ret = cmdline_usage("nothing to record: give --pid PID or a "
-				    "COMMAND (after --)");
+	if (!o.command && !o.nr_pids && !o.ncgroups) {
+		ret = cmdline_usage("nothing to record: give --pid PID, --cgroup "
+				    "PATH or a COMMAND (after --)");
 		goto out;
 	}
 	ret = attr_opts_finish(&o.attr);
+	/* Bad paths are told before anything is opened or created. */
+	for (i = 0; !ret && i < o.ncgroups; i++) {
+		struct tgroup g;
+
+		ret = tgroup_init_cgroup(&g, o.cgroups[i]);
+		if (!ret)
+			tgroup_free(&g);
+	}
 	if (!ret)
 		ret = record(&o);
 out:
 	free(o.pids);
 	free(o.output);
+	for (i = 0; i < o.ncgroups; i++)
+		free(o.cgroups[i]);
+	free(o.cgroups);
 	poptFreeContext(ctx);
 	return ret;
 }

@@ -135,6 +135,15 @@ static const struct jcol maps_cols[M_COUNT] = {
 	[M_PATH] = { "path", AS },
 };
 
+enum { T_EVENT, T_PID, T_TIME_NS, T_COMM, T_COUNT };
+
+static const struct jcol target_cols[T_COUNT] = {
+	[T_EVENT] = { "event", S },
+	[T_PID] = { "pid", N },
+	[T_TIME_NS] = { "time_ns", N },
+	[T_COMM] = { "comm", S },
+};
+
 static struct libscols_table *new_table(const char *name,
 					const struct jcol *cols, size_t n)
 {
@@ -397,6 +406,46 @@ static int print_maps(struct libscols_table *tb, const void *rec, size_t len,
 	return print_line(tb);
 }
 
+/* {"target":{"event":"arrived","pid":..}}: start --cgroup's comings and
+ * goings. */
+static int print_target(const void *rec, size_t len, uint64_t origin_ns)
+{
+	static const char *const events[] = {
+		[DAMONREC_TARGET_ARRIVED] = "arrived",
+		[DAMONREC_TARGET_LEFT] = "left",
+		[DAMONREC_TARGET_REFUSED] = "refused",
+	};
+	struct libscols_table *tb;
+	struct libscols_line *ln;
+	struct damonrec_target_event e;
+	struct damonrec_target t;
+	int ret;
+
+	if (len < sizeof(e))
+		return 0;
+	memcpy(&e, rec, sizeof(e));
+	if (e.hdr_size < sizeof(e) || len - e.hdr_size < sizeof(t) ||
+	    e.event < DAMONREC_TARGET_ARRIVED || e.event > DAMONREC_TARGET_REFUSED)
+		return 0;	/* not one we can read: skipped like any */
+	memcpy(&t, (const unsigned char *)rec + e.hdr_size, sizeof(t));
+	tb = new_table("target", target_cols, T_COUNT);
+	ln = tb ? scols_table_new_line(tb, NULL) : NULL;
+	if (!ln) {
+		scols_unref_table(tb);
+		return -1;
+	}
+	cell(ln, T_EVENT, "%s", events[e.event]);
+	cell(ln, T_PID, "%d", (int)t.pid);
+	cell(ln, T_TIME_NS, "%" PRIu64, e.monotonic_ns > origin_ns ?
+	     (uint64_t)e.monotonic_ns - origin_ns : 0);
+	if (e.event != DAMONREC_TARGET_LEFT)
+		cell(ln, T_COMM, "%.*s", (int)strnlen(t.comm, sizeof(t.comm)),
+		     t.comm);
+	ret = print_line(tb);
+	scols_unref_table(tb);
+	return ret;
+}
+
 static const char *cause_name(uint32_t cause)
 {
 	switch (cause) {
@@ -481,6 +530,8 @@ int report_jsonl(struct rec_reader *r)
 			ret = print_maps(maps, rec, len, origin_ns);
 		else if (frame.type == DAMONREC_RECORD_END)
 			ret = print_end(&r->end, origin_ns);
+		else if (frame.type == DAMONREC_RECORD_TARGET)
+			ret = print_target(rec, len, origin_ns);
 	}
 	if (!ret && more < 0)
 		ret = -1;

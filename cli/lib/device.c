@@ -547,6 +547,33 @@ int device_set_targets(struct damon_device *dev, const int32_t *pids,
 	return fail(EXIT_FAIL, msg);
 }
 
+int device_set_targets_quiet(struct damon_device *dev, int32_t *pids,
+			     uint32_t *nr, int32_t *refused,
+			     uint32_t *nrefused, struct damon_targets *back)
+{
+	while (*nr) {
+		uint32_t i;
+		int err;
+
+		memset(back, 0, sizeof(*back));
+		back->size = sizeof(*back);
+		back->nr_pids = *nr;
+		back->pids = (uintptr_t)pids;
+		if (!ioctl(dev->fd, DAMON_IOC_SET_TARGETS, back))
+			return 0;
+		err = errno;
+		i = back->err_index;
+		if (back->err_field != DAMON_FIELD_PIDS || i >= *nr ||
+		    (err != EPERM && err != ESRCH && err != EINVAL))
+			return err;
+		if (err != ESRCH)
+			refused[(*nrefused)++] = pids[i];
+		memmove(pids + i, pids + i + 1, (*nr - i - 1) * sizeof(*pids));
+		(*nr)--;
+	}
+	return 0;
+}
+
 int device_start(struct damon_device *dev)
 {
 	if (ioctl(dev->fd, DAMON_IOC_START)) {

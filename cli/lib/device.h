@@ -35,6 +35,17 @@ int device_set_attrs(struct damon_device *dev, const struct damon_attrs *a);
 /* command_pid: the pid damonctl started, named as COMMAND in errors. */
 int device_set_targets(struct damon_device *dev, const int32_t *pids,
 		       uint32_t nr, pid_t command_pid);
+/*
+ * SET_TARGETS without a word: each pid the module refuses is taken out of
+ * pids[] and the call made again.  Refused for good (not permitted, no
+ * address space) goes to refused[] (room for *nr entries); an exited one
+ * is only dropped.  0 with *nr the pids now set (0 if none was left, and
+ * then nothing was set); or the errno of another failure, with *back the
+ * module's answer, for explain_targets().
+ */
+int device_set_targets_quiet(struct damon_device *dev, int32_t *pids,
+			     uint32_t *nr, int32_t *refused,
+			     uint32_t *nrefused, struct damon_targets *back);
 int device_start(struct damon_device *dev);
 /* Not printed: a session that has just ended on its own may refuse to be
  * stopped, and the reader sees the end either way.  0 or -errno. */

@@ -214,6 +214,46 @@ int maps_watch_poll(struct maps_watch *w, int fd, uint64_t now_ns, int force)
 	return 0;
 }
 
+int maps_watch_set(struct maps_watch *w, const int32_t *pids, size_t n,
+		   uint64_t now_ns)
+{
+	int32_t *np = calloc(n ? n : 1, sizeof(*np));
+	char **nt = calloc(n ? n : 1, sizeof(*nt));
+	size_t *nl = calloc(n ? n : 1, sizeof(*nl));
+	size_t i, j;
+
+	if (!np || !nt || !nl) {
+		free(np);
+		free(nt);
+		free(nl);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		np[i] = pids[i];
+		/* A target that stays keeps its last text: no new record
+		 * unless its maps change. */
+		for (j = 0; j < w->n; j++)
+			if (w->pids[j] == pids[i] && w->text[j]) {
+				nt[i] = w->text[j];
+				nl[i] = w->len[j];
+				w->text[j] = NULL;
+				break;
+			}
+	}
+	for (j = 0; j < w->n; j++)
+		free(w->text[j]);
+	free(w->text);
+	free(w->len);
+	free(w->pids);
+	w->pids = np;
+	w->text = nt;
+	w->len = nl;
+	w->n = n;
+	/* The arrivals' maps at the next poll. */
+	w->next_ns = now_ns;
+	return 0;
+}
+
 void maps_watch_free(struct maps_watch *w)
 {
 	size_t i;

@@ -52,6 +52,9 @@ int maps_watch_init(struct maps_watch *w, const int32_t *pids, size_t n,
 		    uint64_t interval_ns);
 /* Checks if the interval has passed (or force); -1 if writing failed. */
 int maps_watch_poll(struct maps_watch *w, int fd, uint64_t now_ns, int force);
+/* The targets changed: texts of those that stay are kept; 0 or -1. */
+int maps_watch_set(struct maps_watch *w, const int32_t *pids, size_t n,
+		   uint64_t now_ns);
 void maps_watch_free(struct maps_watch *w);
 
 #endif

@@ -160,6 +160,41 @@ int rec_write_header(int fd, const struct rec_info *info)
 	return ret;
 }
 
+int rec_write_target_event(int fd, uint32_t event, uint64_t monotonic_ns,
+			   const struct rec_target_info *t)
+{
+	struct damonrec_target_event e = {
+		.type = DAMONREC_RECORD_TARGET,
+		.version = DAMONREC_TARGET_VERSION,
+		.event = event,
+		.hdr_size = sizeof(e),
+		.monotonic_ns = monotonic_ns,
+	};
+	struct damonrec_target rt = {
+		.pid = t->pid,
+		.flags = t->flags,
+		.hdr_size = sizeof(rt),
+	};
+	size_t cmd = t->cmdline_len;
+	unsigned char *buf;
+	int ret;
+
+	if (cmd > 65536)
+		cmd = 0;	/* absurd: better no command line than none */
+	e.size = (__u32)(sizeof(e) + sizeof(rt) + cmd);
+	memcpy(rt.comm, t->comm, sizeof(rt.comm));
+	buf = malloc(e.size);
+	if (!buf)
+		return -1;
+	memcpy(buf, &e, sizeof(e));
+	memcpy(buf + sizeof(e), &rt, sizeof(rt));
+	if (cmd)
+		memcpy(buf + sizeof(e) + sizeof(rt), t->cmdline, cmd);
+	ret = rec_write_all(fd, buf, e.size);
+	free(buf);
+	return ret;
+}
+
 int rec_write_end(int fd, const struct damonrec_end *end)
 {
 	struct damonrec_end e = *end;
@@ -249,6 +284,22 @@ static int parse_target(struct rec_info *info, const unsigned char *p,
 	t->cmdline[t->cmdline_len] = '\0';
 	info->nr_targets++;
 	return 0;
+}
+
+/* A target that arrived while recording, unless its pid is known. */
+static int add_arrival(struct rec_info *info, const unsigned char *p,
+		       size_t len)
+{
+	struct damonrec_target rt;
+	size_t i;
+
+	if (len < sizeof(rt))
+		return -1;
+	memcpy(&rt, p, sizeof(rt));
+	for (i = 0; i < info->nr_targets; i++)
+		if (info->targets[i].pid == rt.pid)
+			return 0;
+	return parse_target(info, p, len);
 }
 
 /* Copies a structure that may be shorter (older) or longer (newer). */
@@ -464,6 +515,23 @@ int rec_next(struct rec_reader *r, const void **rec, size_t *len)
 	} else if (frame.type == DAMONREC_RECORD_END) {
 		copy_struct(&r->end, sizeof(r->end), r->buf, frame.size);
 		r->have_end = true;
+	} else if (frame.type == DAMONREC_RECORD_TARGET) {
+		struct damonrec_target_event e;
+
+		copy_struct(&e, sizeof(e), r->buf, frame.size);
+		if (e.hdr_size < sizeof(e) || e.hdr_size > frame.size)
+			return stop_at(r, REC_TAIL_CORRUPT,
+				       "a target record's header size is wrong");
+		if (e.event == DAMONREC_TARGET_ARRIVED) {
+			/* Later arrivals are named like the first targets. */
+			if (add_arrival(&r->info, r->buf + e.hdr_size,
+					frame.size - e.hdr_size))
+				return stop_at(r, REC_TAIL_CORRUPT,
+					       "a target record is too short");
+			r->arrivals++;
+		} else if (e.event == DAMONREC_TARGET_LEFT) {
+			r->departures++;
+		}
 	}
 	r->offset += frame.size;
 	*rec = r->buf;

@@ -129,6 +129,33 @@ struct damonrec_maps {
 	   of the record; empty if it could not be read */
 };
 
+/*
+ * A target that came or went while recording (start --cgroup,
+ * --follow-children): the header's targets are those at the start; every
+ * later arrival is recorded with its name and command line, so reports can
+ * name it, and every departure with its time.  Readers that do not know
+ * the type skip it.
+ */
+#define DAMONREC_RECORD_TARGET	0xDA03
+#define DAMONREC_TARGET_VERSION	1
+
+enum damonrec_target_event_kind {
+	DAMONREC_TARGET_ARRIVED = 1,	/* now monitored */
+	DAMONREC_TARGET_LEFT,		/* exited or left the cgroup */
+	DAMONREC_TARGET_REFUSED,	/* found, but the module refused it */
+};
+
+struct damonrec_target_event {
+	__u32 size;
+	__u16 type;		/* DAMONREC_RECORD_TARGET */
+	__u16 version;		/* DAMONREC_TARGET_VERSION */
+	__u32 event;		/* enum damonrec_target_event_kind */
+	__u32 hdr_size;		/* bytes of this header: then a struct
+				   damonrec_target and its command line, as
+				   in a DAMONREC_SEC_TARGET section */
+	__u64 monotonic_ns;	/* CLOCK_MONOTONIC when it was seen */
+};
+
 /* Appends one maps record in a single write(). */
 int rec_write_maps(int fd, int32_t pid, uint64_t monotonic_ns,
 		   const char *text, size_t len);
@@ -158,6 +185,9 @@ struct rec_info {
 };
 
 void rec_info_free(struct rec_info *info);
+/* Appends a target event in a single write(); -1 if writing failed. */
+int rec_write_target_event(int fd, uint32_t event, uint64_t monotonic_ns,
+			   const struct rec_target_info *t);
 /* The command line with spaces between arguments, for people. */
 char *rec_target_cmdline(const struct rec_target_info *t);
 
@@ -189,6 +219,7 @@ struct rec_reader {
 	bool have_end;
 	struct damonrec_end end;
 	uint64_t snapshots;
+	uint64_t arrivals, departures;	/* target events read so far */
 };
 
 /* Returns 0, or an EXIT_* code after printing why the file is unusable. */

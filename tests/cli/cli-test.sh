@@ -1573,6 +1573,41 @@ test_completion() {
 		fail "exporter web options"
 }
 
+# --follow-children: a child forked during the recording is recorded as
+# it arrives (with its name) and as the one before it leaves.
+test_start_follow_children() {
+	bash -c 'sleep 1; sleep 6; true' < /dev/null > /dev/null 2>&1 &
+	local parent=$!
+	helpers+=("$parent")
+	with_fakedev "$DAMONCTL" start --pid "$parent" --follow-children \
+		--update 200ms --duration 3s -o f.rec > out 2> err
+	rc=$?
+	expect_rc 0
+	dctl report -f jsonl f.rec
+	expect_rc 0
+	grep '^{"target"' out > events
+	grep -q '^{"target":\[{"event":"arrived","pid":[0-9]*,"time_ns":[0-9]*,"comm":"sleep"}\]}$' events ||
+		{ cat events; fail "no arrival of the second child"; }
+	grep -q '^{"target":\[{"event":"left","pid":[0-9]*,"time_ns":[0-9]*,"comm":null}\]}$' events ||
+		{ cat events; fail "no departure of the first child"; }
+	# The table names the newcomer too.
+	local newpid
+	newpid=$(sed -n 's/^{"target":\[{"event":"arrived","pid":\([0-9]*\).*/\1/p' events | head -n 1)
+	dctl report f.rec
+	expect_rc 0
+	grep -q "^ *$newpid " out || { show; fail "the table has no regions of the newcomer $newpid"; }
+}
+
+test_start_cgroup_bad() {
+	dctl start --cgroup "$work" -o x.rec
+	expect_rc 2
+	expect_in err "--cgroup $work is not a cgroup"
+	dctl start --cgroup "$work" -o x.rec -- true
+	expect_rc 2
+	expect_in err "give either --pid/--cgroup or a COMMAND, not both"
+	[ ! -e x.rec ] || fail "a refused start left a file"
+}
+
 # ---- exporter ----
 
 # exporter_bad ARGS... -- REGEX: refused with exit 2 or 1 and a sentence.

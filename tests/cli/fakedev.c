@@ -359,7 +359,7 @@ static void handshake(struct damon_handshake *hs)
 	memset(hs, 0, sizeof(*hs));
 	hs->size = sizeof(*hs);
 	hs->api_version = DAMON_API_VERSION;
-	hs->features = DAMON_FEAT_THP;
+	hs->features = DAMON_FEAT_THP | DAMON_FEAT_ONLINE;
 	if (!getenv("FAKEDEV_NO_TLB_FLUSH"))
 		hs->features |= DAMON_FEAT_TLB_FLUSH;
 	if (!getenv("FAKEDEV_NO_AUTOTUNE"))
@@ -411,7 +411,8 @@ static int fake_ioctl(unsigned long req, void *arg)
 		ret = state == DAMON_STATE_RUNNING ? fail(EBUSY) : set_attrs(arg);
 		break;
 	case DAMON_IOC_SET_TARGETS:
-		ret = state == DAMON_STATE_RUNNING ? fail(EBUSY) : set_targets(arg);
+		/* Online, as DAMON_FEAT_ONLINE promises. */
+		ret = set_targets(arg);
 		break;
 	case DAMON_IOC_START:
 		ret = start();

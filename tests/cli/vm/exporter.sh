@@ -119,30 +119,27 @@ log "node_exporter serves $(grep -c '^damon_' node.txt) damon_ series from the t
 # Arrivals and departures within two update intervals (+ an aggregation).
 limit_ms=$(( (2 * update_s) * 1000 + 1000 ))
 # appears PID: milliseconds until a per-process series has it, or fails.
-appears() {
-	local t0 i
+# until_series present|absent PID: milliseconds until a per-process series
+# of PID is there (or gone), or "never" within 60 s.
+until_series() {
+	local t0 now found
 	t0=$(date +%s%N)
-	for ((i = 0; i < 600; i++)); do
-		curl -sf "$url" | grep -q "^damon_process_working_set_bytes{[^}]*pid=\"$1\"" && {
-			echo $(( ($(date +%s%N) - t0) / 1000000 ))
+	while :; do
+		found=absent
+		curl -sf "$url" | grep -q "^damon_process_working_set_bytes{[^}]*pid=\"$2\"" &&
+			found=present
+		now=$(date +%s%N)
+		if [ $found = "$1" ]; then
+			echo $(( (now - t0) / 1000000 ))
 			return 0
-		}
+		fi
+		[ $(( (now - t0) / 1000000000 )) -lt 60 ] || break
 		sleep 0.1
 	done
 	echo never
 }
-leaves() {
-	local t0 i
-	t0=$(date +%s%N)
-	for ((i = 0; i < 600; i++)); do
-		curl -sf "$url" | grep -q "^damon_process_working_set_bytes{[^}]*pid=\"$1\"" || {
-			echo $(( ($(date +%s%N) - t0) / 1000000 ))
-			return 0
-		}
-		sleep 0.1
-	done
-	echo never
-}
+appears() { until_series present "$1"; }
+leaves() { until_series absent "$1"; }
 within() {
 	[ "$1" != never ] && [ "$1" -le "$limit_ms" ] || {
 		cat exporter.out
