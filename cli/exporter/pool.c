@@ -137,7 +137,7 @@ static int add_skipped(struct xp_group *g, int32_t pid, uint64_t start)
 }
 
 /*
- * SET_TARGETS with what the session holds, dropping each pid the module
+ * SET_TARGETS with what the session holds, without each pid the module
  * refuses (a process that exited meanwhile, or one this user may not
  * monitor, which is remembered as skipped), then START if it is not
  * running.
@@ -145,42 +145,44 @@ static int add_skipped(struct xp_group *g, int32_t pid, uint64_t start)
 static void sess_apply(struct exporter *ex, struct xp_group *g,
 		       struct xp_session *s)
 {
-	int32_t pids[s->n ? s->n : 1];
-	struct damon_targets t;
+	int32_t pids[s->n ? s->n : 1], refused[s->n ? s->n : 1];
+	uint32_t nr = (uint32_t)s->n, nrefused = 0, k;
+	struct damon_targets back;
 	char msg[512];
 	size_t i;
+	int err;
 
-	while (s->n) {
-		for (i = 0; i < s->n; i++)
-			pids[i] = s->t[i].pid;
-		memset(&t, 0, sizeof(t));
-		t.size = sizeof(t);
-		t.nr_pids = (uint32_t)s->n;
-		t.pids = (uintptr_t)pids;
-		if (!ioctl(s->dev.fd, DAMON_IOC_SET_TARGETS, &t))
-			break;
-		if (t.err_field == DAMON_FIELD_PIDS && t.err_index < s->n &&
-		    (errno == EPERM || errno == ESRCH || errno == EINVAL)) {
-			/* Refused for good (permission, a kernel thread):
-			 * not tried again while it lives.  Exited: gone. */
-			if (errno != ESRCH &&
-			    add_skipped(g, s->t[t.err_index].pid,
-					s->t[t.err_index].start))
-				xp_log(ex, "out of memory");
-			sess_remove(s, t.err_index);
-			continue;
-		}
-		explain_targets(msg, sizeof(msg), errno, &t, t.nr_pids,
+	for (i = 0; i < s->n; i++)
+		pids[i] = s->t[i].pid;
+	err = device_set_targets_quiet(&s->dev, pids, &nr, refused, &nrefused,
+				       &back);
+	if (err) {
+		explain_targets(msg, sizeof(msg), err, &back, back.nr_pids,
 				&s->dev.attrs, &s->dev.hs, "a target", 0);
 		xp_log(ex, "%s", msg);
 		return;
 	}
-	if (!s->n) {
-		sess_close(s);
-		s->dirty = false;
-		return;
+	/* Whatever the module did not take leaves the session. */
+	for (i = 0; i < s->n;) {
+		bool kept = false, was_refused = false;
+
+		for (k = 0; k < nr && !kept; k++)
+			kept = pids[k] == s->t[i].pid;
+		for (k = 0; k < nrefused && !was_refused; k++)
+			was_refused = refused[k] == s->t[i].pid;
+		if (kept) {
+			i++;
+			continue;
+		}
+		if (was_refused && add_skipped(g, s->t[i].pid, s->t[i].start))
+			xp_log(ex, "out of memory");
+		sess_remove(s, i);
 	}
 	s->dirty = false;
+	if (!s->n) {
+		sess_close(s);
+		return;
+	}
 	if (!s->running) {
 		if (ioctl(s->dev.fd, DAMON_IOC_START)) {
 			xp_log(ex, "starting a monitoring session failed: %s",
