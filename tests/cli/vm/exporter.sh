@@ -140,7 +140,15 @@ until_series() {
 }
 appears() { until_series present "$1"; }
 leaves() { until_series absent "$1"; }
+# On the debug kernel (KASAN makes every sample about 20 times dearer)
+# the delays are reported, not checked, as kern-churn does with STOP.
+debug_kernel=0
+case $(uname -r) in *-damondev-debug) debug_kernel=1 ;; esac
 within() {
+	if [ $debug_kernel = 1 ] && [ "$1" != never ]; then
+		log "$2: $1 ms (debug kernel: reported, not checked)"
+		return 0
+	fi
 	[ "$1" != never ] && [ "$1" -le "$limit_ms" ] || {
 		cat exporter.out
 		curl -sf "$url" | grep -v '^#'
@@ -150,6 +158,8 @@ within() {
 }
 in_cgroup "$MEMTOUCH" 16 0
 late=$!
+# The clock starts once it is in the cgroup.
+wait_for "grep -qx $late $d/cgroup.procs" 30
 within "$(appears $late)" "a process started in the cgroup later appeared"
 [ "$(metric 'damon_targets{cgroup="/damon-exporter-test"}')" = 2 ] ||
 	fail "damon_targets of the cgroup is not 2 with two processes"
