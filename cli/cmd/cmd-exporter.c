@@ -174,8 +174,9 @@ static int parse(struct exporter_options *o, int argc, const char **argv)
 		{ "no-tune", 0, POPT_ARG_NONE, &o->no_tune, 0,
 		  "keep the intervals fixed (default: auto-tuned to 4%)", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, attr_options_table, 0,
-		  "Monitoring attributes (defaults: auto-tuned, at most 100 "
-		  "regions per process, no TLB flush):", NULL },
+		  "Monitoring attributes (the exporter's defaults differ from "
+		  "start's below: --tune, --tune-max-sample 50ms, "
+		  "--max-regions 100, no TLB flush):", NULL },
 		CMDLINE_HELP,
 		POPT_TABLEEND
 	};
