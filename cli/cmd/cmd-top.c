@@ -26,6 +26,7 @@
 #include "device.h"
 #include "launch.h"
 #include "snapshot.h"
+#include "targetset.h"
 #include "top.h"
 #include "units.h"
 
@@ -33,13 +34,16 @@
 
 struct top_options {
 	int32_t pid;
+	char **cgroups;
+	size_t ncgroups;
+	int follow_children;
 	const char **command;
 	struct attr_opts attr;
 	uint64_t iterations;		/* 0: until stopped */
 	int batch;
 };
 
-enum { OPT_PID = 1000, OPT_ITERATIONS };
+enum { OPT_PID = 1000, OPT_ITERATIONS, OPT_CGROUP };
 
 static uint64_t now_ns(void)
 {
@@ -57,6 +61,19 @@ static int take_option(struct top_options *o, int opt, const char *arg)
 	if (opt >= ATTR_OPT_SAMPLE && opt <= ATTR_OPT_LAST)
 		return attr_opts_take(&o->attr, opt, arg);
 	switch (opt) {
+	case OPT_CGROUP: {
+		char **c = realloc(o->cgroups, (o->ncgroups + 1) * sizeof(*c));
+
+		if (!c || !(c[o->ncgroups] = strdup(arg))) {
+			if (c)
+				o->cgroups = c;
+			errmsg("out of memory");
+			return EXIT_FAIL;
+		}
+		o->cgroups = c;
+		o->ncgroups++;
+		return 0;
+	}
 	case OPT_PID:
 		if (o->pid)
 			return cmdline_usage("top shows one process: give --pid "
@@ -317,6 +334,46 @@ static int run(struct top_options *o, struct session *s)
 	return ret;
 }
 
+/* --cgroup, --follow-children: the process table of top-groups.c. */
+static int groups_mode(struct top_options *o)
+{
+	struct tgroup *groups;
+	size_t i, n = 0;
+	int ret = 0;
+
+	if (o->command)
+		return cmdline_usage("--cgroup and --follow-children take no "
+				     "COMMAND: start it, then give its --pid");
+	if (o->follow_children && !o->pid)
+		return cmdline_usage("--follow-children applies to --pid");
+	if (o->pid && !o->follow_children)
+		return cmdline_usage("--pid with --cgroup shows a table: add "
+				     "--follow-children, or drop --pid");
+	if (!o->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		return cmdline_usage("the live screen needs a terminal: use "
+				     "--batch for plain text");
+	ret = attr_opts_finish(&o->attr);
+	if (ret)
+		return ret;
+	groups = calloc(o->ncgroups + 1, sizeof(*groups));
+	if (!groups) {
+		errmsg("out of memory");
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < o->ncgroups && !ret; i++)
+		if (!(ret = tgroup_init_cgroup(&groups[n], o->cgroups[i])))
+			n++;
+	if (!ret && o->pid && !(ret = tgroup_init_pid(&groups[n], o->pid, true)))
+		n++;
+	if (!ret)
+		ret = top_groups(groups, n, &o->attr.attrs, o->attr.sample_given,
+				 o->batch, o->iterations);
+	for (i = 0; i < n; i++)
+		tgroup_free(&groups[i]);
+	free(groups);
+	return ret;
+}
+
 static void help(poptContext ctx)
 {
 	poptPrintHelp(ctx, stdout, 0);
@@ -335,6 +392,11 @@ int cmd_top(int argc, const char **argv)
 	struct poptOption options[] = {
 		{ "pid", 'p', POPT_ARG_STRING, NULL, OPT_PID,
 		  "the process to monitor", "PID" },
+		{ "cgroup", 0, POPT_ARG_STRING, NULL, OPT_CGROUP,
+		  "a table of the processes of this cgroup v2 directory "
+		  "(repeatable)", "PATH" },
+		{ "follow-children", 0, POPT_ARG_NONE, &o.follow_children, 0,
+		  "with --pid: a table of it and the processes it forks", NULL },
 		{ "batch", 'b', POPT_ARG_NONE, &o.batch, 0,
 		  "plain text, one block per aggregation, for logs", NULL },
 		{ "iterations", 'n', POPT_ARG_STRING, NULL, OPT_ITERATIONS,
@@ -378,6 +440,10 @@ int cmd_top(int argc, const char **argv)
 		goto out;
 	}
 	o.command = poptGetArgs(ctx);
+	if (o.ncgroups || o.follow_children) {
+		ret = groups_mode(&o);
+		goto out;
+	}
 	if (o.command && o.pid) {
 		ret = cmdline_usage("give either --pid or a COMMAND, not both");
 		goto out;
@@ -404,6 +470,9 @@ int cmd_top(int argc, const char **argv)
 	close_session(&s);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:
+	for (size_t i = 0; i < o.ncgroups; i++)
+		free(o.cgroups[i]);
+	free(o.cgroups);
 	poptFreeContext(ctx);
 	return ret;
 }

@@ -53,4 +53,13 @@ void top_colors(void);
 /* One plain snapshot for logs. */
 int top_print_batch(const struct top_state *t, unsigned hot_rows);
 
+/*
+ * top --cgroup, or --pid with --follow-children: a table of the groups'
+ * processes, redrawn once per update interval (top-groups.c).  The groups
+ * stay the caller's.  Returns an EXIT_* code.
+ */
+struct tgroup;
+int top_groups(struct tgroup *groups, size_t ng, const struct damon_attrs *a,
+	       int sample_given, bool batch, uint64_t iterations);
+
 #endif

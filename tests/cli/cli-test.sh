@@ -1598,6 +1598,30 @@ test_start_follow_children() {
 	grep -q "^ *$newpid " out || { show; fail "the table has no regions of the newcomer $newpid"; }
 }
 
+# top --pid --follow-children: a table with the process and, once it
+# forks, its child; --iterations ends it.
+test_top_follow_children() {
+	bash -c 'sleep 0.5; sleep 20; true' < /dev/null > /dev/null 2>&1 &
+	local parent=$!
+	helpers+=("$parent")
+	damonctl_cmd
+	with_fakedev "${dcmd[@]}" top --pid "$parent" --follow-children --batch \
+		-n 4 --update 500ms > out 2> err
+	rc=$?
+	valgrind_clean
+	expect_rc 0
+	expect_empty err
+	grep -q "^ *$parent bash " out || { show; fail "no row of the followed process"; }
+	grep -q "^ *[0-9]* sleep " out || { show; fail "no row of its child"; }
+	[ "$(grep -c '^ *PID COMM' out)" -eq 4 ] || { show; fail "not 4 tables for -n 4"; }
+	dctl top --follow-children --batch
+	expect_rc 2
+	expect_in err "--follow-children applies to --pid"
+	dctl top --cgroup "$work" --batch
+	expect_rc 2
+	expect_in err "--cgroup $work is not a cgroup"
+}
+
 test_start_cgroup_bad() {
 	dctl start --cgroup "$work" -o x.rec
 	expect_rc 2

@@ -94,6 +94,16 @@ dctl report --view hot --pid $late c.rec
 expect_rc 0
 grep -q "memtouch\|anon" out || { show; fail "the hot view of $late is empty"; }
 
+# top --cgroup: a table of the cgroup's processes.
+in_cgroup "$MEMTOUCH" 16 0
+t1=$!
+dctl top --cgroup $d --batch -n 3
+expect_rc 0
+cat out
+grep -q "^ *$t1 memtouch " out || { show; fail "top --cgroup has no row of $t1"; }
+grep -q "^/damon-start-test: 1 processes" out || { show; fail "top --cgroup does not count the process"; }
+kill $t1
+
 # --follow-children: a COMMAND that forks after a while.
 dctl start --follow-children --update 500ms -o f.rec -- \
 	bash -c "sleep 2; \"$MEMTOUCH\" 8 2; true"
