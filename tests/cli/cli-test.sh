@@ -287,14 +287,14 @@ test_unknown_option() {
 test_start_no_target() {
 	dctl start
 	expect_rc 2
-	expect_stderr "damonctl start: nothing to record: give --pid PID or a COMMAND (after --)" \
+	expect_stderr "damonctl start: nothing to record: give --pid PID, --cgroup PATH or a COMMAND (after --)" \
 		"Run 'damonctl start --help' for the options."
 }
 
 test_start_pid_and_command() {
 	dctl start --pid 1 -- true
 	expect_rc 2
-	expect_in err "give either --pid or a COMMAND, not both"
+	expect_in err "give either --pid/--cgroup or a COMMAND, not both"
 }
 
 test_start_bad_pid() {
