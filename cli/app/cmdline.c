@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmdline.h"
 #include "damonctl.h"
@@ -32,6 +33,29 @@ int cmdline_bad_option(poptContext ctx, int rc)
 		poptBadOption(ctx, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
 	fprintf(stderr, "Run '%s --help' for the options.\n", command_name);
 	return EXIT_USAGE;
+}
+
+int cmdline_append(char ***list, size_t *n, const char *arg)
+{
+	char **grown = realloc(*list, (*n + 1) * sizeof(*grown));
+
+	if (grown)
+		*list = grown;
+	if (!grown || !(grown[*n] = strdup(arg))) {
+		errmsg("out of memory");
+		return EXIT_FAIL;
+	}
+	(*n)++;
+	return 0;
+}
+
+void cmdline_list_free(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
 }
 
 int cmdline_usage(const char *fmt, ...)

@@ -21,6 +21,10 @@ poptContext cmdline_context(int argc, const char **argv,
  * The last one wins.
  */
 void cmdline_keep(char **slot, char *arg);
+/* A repeatable option's values: appends a copy of arg; 0, or EXIT_FAIL
+ * after saying so. */
+int cmdline_append(char ***list, size_t *n, const char *arg);
+void cmdline_list_free(char **list, size_t n);
 /* For a negative poptGetNextOpt(): prints the problem, returns EXIT_USAGE. */
 int cmdline_bad_option(poptContext ctx, int rc);
 /* A usage error: the sentence, then where to get help; EXIT_USAGE. */

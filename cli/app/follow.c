@@ -14,23 +14,6 @@
 #include "record.h"
 #include "targetinfo.h"
 
-static bool was_refused(const struct follow *f, int32_t pid, uint64_t start)
-{
-	size_t i;
-
-	for (i = 0; i < f->nrefused; i++)
-		if (f->refused[i].pid == pid && f->refused[i].start == start)
-			return true;
-	return false;
-}
-
-static int cmp_tproc(const void *a, const void *b)
-{
-	const struct tproc *x = a, *y = b;
-
-	return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
 /* What the groups hold now, less damonctl and refused processes, sorted
  * and capped at f->max; NULL and *n 0 when there is none. */
 static struct tproc *scan(struct follow *f, size_t *n)
@@ -55,12 +38,12 @@ static struct tproc *scan(struct follow *f, size_t *n)
 		free(one);
 	}
 	if (total)
-		qsort(all, total, sizeof(*all), cmp_tproc);
+		qsort(all, total, sizeof(*all), tproc_cmp);
 	for (i = j = 0; i < total; i++) {
 		if (j && all[j - 1].pid == all[i].pid)
 			continue;
 		if (all[i].pid == getpid() ||
-		    was_refused(f, all[i].pid, all[i].start))
+		    tproc_has(f->refused, f->nrefused, all[i].pid, all[i].start))
 			continue;
 		all[j++] = all[i];
 	}
@@ -125,18 +108,18 @@ static int apply(struct follow *f, struct damon_device *dev,
 			j++;
 		starts[i] = now[j].start;
 	}
+	/* Remembered with their start times, so a reused pid is tried. */
 	for (i = 0; i < *nrefused; i++) {
-		struct tproc *r = realloc(f->refused,
-					  (f->nrefused + 1) * sizeof(*r));
+		struct tproc *r;
 
 		for (j = 0; j < n && now[j].pid != (*refused)[i]; j++)
 			;
-		if (r && j < n) {
-			f->refused = r;
-			f->refused[f->nrefused++] = now[j];
-		} else if (r) {
-			f->refused = r;
-		}
+		r = j < n ? realloc(f->refused, (f->nrefused + 1) * sizeof(*r)) :
+			    NULL;
+		if (!r)
+			continue;
+		f->refused = r;
+		f->refused[f->nrefused++] = now[j];
 	}
 	/* An empty list is not set (the module needs one pid): the session
 	 * ends by itself once the old targets are gone. */

@@ -52,11 +52,31 @@ static int plist_add(struct plist *l, int32_t pid, uint64_t start)
 	return 0;
 }
 
-static int cmp_tproc(const void *a, const void *b)
+int tproc_cmp(const void *a, const void *b)
 {
 	const struct tproc *x = a, *y = b;
 
 	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+bool tproc_sorted_has(const struct tproc *v, size_t n, int32_t pid,
+		      uint64_t start)
+{
+	struct tproc key = { .pid = pid };
+	const struct tproc *hit = n ? bsearch(&key, v, n, sizeof(*v),
+					      tproc_cmp) : NULL;
+
+	return hit && hit->start == start;
+}
+
+bool tproc_has(const struct tproc *v, size_t n, int32_t pid, uint64_t start)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].pid == pid && v[i].start == start)
+			return true;
+	return false;
 }
 
 static void plist_sort_unique(struct plist *l)
@@ -65,7 +85,7 @@ static void plist_sort_unique(struct plist *l)
 
 	if (!l->n)
 		return;
-	qsort(l->v, l->n, sizeof(*l->v), cmp_tproc);
+	qsort(l->v, l->n, sizeof(*l->v), tproc_cmp);
 	for (i = 1; i < l->n; i++)
 		if (l->v[i].pid != l->v[j].pid)
 			l->v[++j] = l->v[i];

@@ -32,6 +32,14 @@ struct tproc {
 	uint64_t start;		/* /proc/PID/stat starttime (clock ticks) */
 };
 
+/* qsort()'s comparison for arrays of struct tproc: by pid. */
+int tproc_cmp(const void *a, const void *b);
+/* Whether v[0..n), sorted by tproc_cmp, holds this process. */
+bool tproc_sorted_has(const struct tproc *v, size_t n, int32_t pid,
+		      uint64_t start);
+/* The same for an unsorted v. */
+bool tproc_has(const struct tproc *v, size_t n, int32_t pid, uint64_t start);
+
 /*
  * Checks that path is a cgroup v2 directory and fills g.  0, or EXIT_USAGE
  * after a sentence saying what is wrong and what to do.

@@ -22,6 +22,7 @@
 #include "cmdline.h"
 #include "damonctl.h"
 #include "exporter.h"
+#include "launch.h"
 #include "units.h"
 
 #define DEFAULT_LISTEN		":9732"
@@ -68,13 +69,10 @@ static int take_option(struct exporter_options *o, int opt, char *arg)
 	}
 	switch (opt) {
 	case OPT_CGROUP: {
-		char **c = realloc(o->cgroups, (o->ncgroups + 1) * sizeof(*c));
+		int ret = cmdline_append(&o->cgroups, &o->ncgroups, arg);
 
-		if (!c)
-			return cmdline_usage("out of memory");
-		o->cgroups = c;
-		o->cgroups[o->ncgroups++] = arg;
-		return 0;
+		free(arg);
+		return ret;
 	}
 	case OPT_PID: {
 		int32_t *p;
@@ -131,11 +129,7 @@ static int take_option(struct exporter_options *o, int opt, char *arg)
 
 static void free_options(struct exporter_options *o)
 {
-	size_t i;
-
-	for (i = 0; i < o->ncgroups; i++)
-		free(o->cgroups[i]);
-	free(o->cgroups);
+	cmdline_list_free(o->cgroups, o->ncgroups);
 	free(o->pids);
 	free(o->listen);
 	free(o->path);
@@ -269,36 +263,16 @@ static int build_groups(struct exporter *ex, const struct exporter_options *o)
 
 static void free_groups(struct exporter *ex)
 {
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < ex->ng; i++) {
-		struct xp_group *g = &ex->groups[i];
-
-		for (j = 0; j < g->ns; j++) {
-			free(g->s[j].t);
-			free(g->s[j].buf);
-		}
-		free(g->s);
-		free(g->skipped);
-		tgroup_free(&g->g);
-	}
+	xp_free_sessions(ex);
+	for (i = 0; i < ex->ng; i++)
+		tgroup_free(&ex->groups[i].g);
 	free(ex->groups);
 }
 
-static int signal_fd(sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, old))
-		return -1;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
-/* SIGHUP rescans at once; SIGINT and SIGTERM end the exporter. */
+/* SIGHUP rescans at once; SIGINT and SIGTERM end the exporter; SIGCHLD
+ * (blocked with the others by launch_block_signals) means nothing here. */
 static bool take_signals(int fd, bool *rescan)
 {
 	struct signalfd_siginfo si;
@@ -307,7 +281,7 @@ static bool take_signals(int fd, bool *rescan)
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
 			*rescan = true;
-		else
+		else if (si.ssi_signo != SIGCHLD)
 			stop = true;
 	}
 	return stop;
@@ -415,13 +389,9 @@ int cmd_exporter(int argc, const char **argv)
 		ret = xp_textfile_check(o.textfile);
 	/* Before the HTTP thread starts, so that it inherits the mask and
 	 * the signals come to the signalfd rather than killing it. */
-	if (!ret) {
-		sig = signal_fd(&old);
-		if (sig < 0) {
-			errmsg("cannot watch for signals: %s", strerror(errno));
-			ret = EXIT_FAIL;
-		}
-	}
+	sigprocmask(SIG_SETMASK, NULL, &old);
+	if (!ret)
+		ret = launch_block_signals(&old, &sig);
 	if (!ret && !o.no_web)
 		ret = xp_http_start(&ex, o.listen ? o.listen : DEFAULT_LISTEN,
 				    o.path ? o.path : DEFAULT_PATH, &http);
@@ -437,7 +407,6 @@ int cmd_exporter(int argc, const char **argv)
 			xp_textfile_remove(o.textfile);
 	}
 	xp_http_stop(http);
-	xp_close_all(&ex);
 	if (sig >= 0) {
 		close(sig);
 		sigprocmask(SIG_SETMASK, &old, NULL);

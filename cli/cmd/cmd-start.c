@@ -88,19 +88,8 @@ static int take_option(struct start_options *o, int opt, const char *arg)
 	switch (opt) {
 	case OPT_PID:
 		return add_pids(o, arg);
-	case OPT_CGROUP: {
-		char **c = realloc(o->cgroups, (o->ncgroups + 1) * sizeof(*c));
-
-		if (!c || !(c[o->ncgroups] = strdup(arg))) {
-			if (c)
-				o->cgroups = c;
-			errmsg("out of memory");
-			return EXIT_FAIL;
-		}
-		o->cgroups = c;
-		o->ncgroups++;
-		return 0;
-	}
+	case OPT_CGROUP:
+		return cmdline_append(&o->cgroups, &o->ncgroups, arg);
 	case OPT_DURATION:
 		if (parse_duration_ns(arg, &o->duration_ns, &why))
 			return cmdline_usage("--duration '%s' %s", arg, why);
@@ -446,9 +435,7 @@ int cmd_start(int argc, const char **argv)
 out:
 	free(o.pids);
 	free(o.output);
-	for (i = 0; i < o.ncgroups; i++)
-		free(o.cgroups[i]);
-	free(o.cgroups);
+	cmdline_list_free(o.cgroups, o.ncgroups);
 	poptFreeContext(ctx);
 	return ret;
 }

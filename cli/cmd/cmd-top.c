@@ -61,19 +61,8 @@ static int take_option(struct top_options *o, int opt, const char *arg)
 	if (opt >= ATTR_OPT_SAMPLE && opt <= ATTR_OPT_LAST)
 		return attr_opts_take(&o->attr, opt, arg);
 	switch (opt) {
-	case OPT_CGROUP: {
-		char **c = realloc(o->cgroups, (o->ncgroups + 1) * sizeof(*c));
-
-		if (!c || !(c[o->ncgroups] = strdup(arg))) {
-			if (c)
-				o->cgroups = c;
-			errmsg("out of memory");
-			return EXIT_FAIL;
-		}
-		o->cgroups = c;
-		o->ncgroups++;
-		return 0;
-	}
+	case OPT_CGROUP:
+		return cmdline_append(&o->cgroups, &o->ncgroups, arg);
 	case OPT_PID:
 		if (o->pid)
 			return cmdline_usage("top shows one process: give --pid "
@@ -470,9 +459,7 @@ int cmd_top(int argc, const char **argv)
 	close_session(&s);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:
-	for (size_t i = 0; i < o.ncgroups; i++)
-		free(o.cgroups[i]);
-	free(o.cgroups);
+	cmdline_list_free(o.cgroups, o.ncgroups);
 	poptFreeContext(ctx);
 	return ret;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "exporter.h"
+#include "launch.h"
 #include "msg.h"
 #include "top.h"
 #include "units.h"
@@ -26,20 +27,6 @@
 /* damon_idle_bytes' thresholds shown: 10 s and 60 s. */
 #define COL_IDLE_A	1
 #define COL_IDLE_B	2
-
-struct row {
-	const struct xp_group *g;
-	const struct xp_target *t;
-};
-
-static int cmp_rows(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-
-	if (x->t->wss != y->t->wss)
-		return x->t->wss < y->t->wss ? 1 : -1;
-	return (x->t->pid > y->t->pid) - (x->t->pid < y->t->pid);
-}
 
 static uint64_t mono_ns(void)
 {
@@ -49,13 +36,13 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* The lines of one table, into a memory stream; under ex->lock. */
+/* The lines of one table, into a memory stream. */
 static char *render(struct exporter *ex, unsigned int max_rows, size_t *len)
 {
 	char a[UNITS_BUFSZ], b[UNITS_BUFSZ], c[UNITS_BUFSZ], d[UNITS_BUFSZ];
-	struct row *rows = NULL;
-	size_t i, j, k, n = 0, cap = 0;
+	struct xp_row *rows;
 	char *text = NULL;
+	size_t i, n;
 	FILE *f = open_memstream(&text, len);
 
 	if (!f)
@@ -63,54 +50,25 @@ static char *render(struct exporter *ex, unsigned int max_rows, size_t *len)
 	pthread_mutex_lock(&ex->lock);
 	for (i = 0; i < ex->ng; i++) {
 		const struct xp_group *g = &ex->groups[i];
-		uint64_t mon = 0, wss = 0, idle = 0, cpu = g->cpu_ns, done = 0,
-			 due = 0, sample = 0;
-		size_t procs = 0;
+		struct xp_sums sums;
 
-		for (j = 0; j < g->ns; j++) {
-			const struct xp_session *s = &g->s[j];
-
-			done += s->done;
-			due += s->due;
-			if (s->sample_us > sample)
-				sample = s->sample_us;
-			for (k = 0; k < s->n; k++) {
-				const struct xp_target *t = &s->t[k];
-
-				if (!t->seen || (t->flags & (DAMON_TARGET_EXITED |
-							     DAMON_TARGET_REVOKED)))
-					continue;
-				procs++;
-				mon += t->monitored;
-				wss += t->wss;
-				idle += t->idle[COL_IDLE_A];
-				if (n == cap) {
-					struct row *r;
-
-					cap = cap ? 2 * cap : 64;
-					r = realloc(rows, cap * sizeof(*r));
-					if (!r)
-						continue;
-					rows = r;
-				}
-				rows[n].g = g;
-				rows[n++].t = t;
-			}
-		}
-		fprintf(f, "%s%s: %zu processes%s, %s monitored, working set %s, "
-			"idle >= 10 s %s\n", g->g.label, g->gone ? " (gone)" : "",
-			procs, g->nskipped ? " (and some skipped: not permitted)" : "",
-			format_size(a, mon), format_size(b, wss),
-			format_size(c, idle));
+		xp_sum_group(g, &sums);
+		fprintf(f, "%s%s: %" PRIu64 " processes%s, %s monitored, "
+			"working set %s, idle >= 10 s %s\n", g->g.label,
+			g->gone ? " (gone)" : "", sums.targets,
+			g->nskipped ? " (and some skipped: not permitted)" : "",
+			format_size(a, sums.monitored), format_size(b, sums.wss),
+			format_size(c, sums.idle[COL_IDLE_A]));
 		fprintf(f, "  kdamond %s CPU in all, %s%s of samples taken, "
-			"sampling every %s\n", format_duration_ns(d, cpu),
-			due ? format_percent(a, 100.0 * (double)done / (double)due) :
-			"n/a", due ? "%" : "",
-			sample ? format_duration_us(b, sample) : "n/a");
+			"sampling every %s\n", format_duration_ns(d, g->cpu_ns),
+			sums.due ? format_percent(a, 100.0 * (double)sums.done /
+						  (double)sums.due) : "n/a",
+			sums.due ? "%" : "", sums.sample_s > 0 ?
+			format_duration_us(b, (uint64_t)(sums.sample_s * 1e6 + 0.5)) :
+			"n/a");
 	}
+	n = xp_rows(ex, &rows);
 	pthread_mutex_unlock(&ex->lock);
-	if (rows)
-		qsort(rows, n, sizeof(*rows), cmp_rows);
 	fprintf(f, "%8s %-16s %10s %10s %10s %10s %7s\n", "PID", "COMM",
 		"MONITORED", "WSS", "IDLE>=10s", "IDLE>=60s", "REGIONS");
 	for (i = 0; i < n && i < max_rows; i++) {
@@ -149,8 +107,8 @@ int top_groups(struct tgroup *groups, size_t ng, const struct damon_attrs *a,
 	struct xp_session **who = NULL;
 	SCREEN *screen = NULL;
 	bool stop = false;
-	sigset_t set, old;
-	int ret = 0, sig;
+	sigset_t old;
+	int ret = 0, sig = -1;
 	size_t i, j;
 
 	ex.groups = calloc(ng, sizeof(*ex.groups));
@@ -164,19 +122,12 @@ int top_groups(struct tgroup *groups, size_t ng, const struct damon_attrs *a,
 	ex.attrs = *a;
 	ex.sample_given = sample_given;
 	pthread_mutex_init(&ex.lock, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	sig = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	ret = xp_probe(&ex);
+	sigprocmask(SIG_SETMASK, NULL, &old);
+	ret = launch_block_signals(&old, &sig);
+	if (!ret)
+		ret = xp_probe(&ex);
 	if (!ret && !ex.device_up)
 		ret = EXIT_NODEV;	/* said by the probe */
-	if (!ret && sig < 0) {
-		errmsg("cannot watch for signals: %s", strerror(errno));
-		ret = EXIT_FAIL;
-	}
 	update_ns = ex.attrs.update_us * 1000ULL;
 	if (!ret && !batch) {
 		screen = newterm(NULL, stdout, stdin);
@@ -272,15 +223,7 @@ int top_groups(struct tgroup *groups, size_t ng, const struct damon_attrs *a,
 	}
 	free(fds);
 	free(who);
-	xp_close_all(&ex);
-	for (i = 0; i < ex.ng; i++) {
-		for (j = 0; j < ex.groups[i].ns; j++) {
-			free(ex.groups[i].s[j].t);
-			free(ex.groups[i].s[j].buf);
-		}
-		free(ex.groups[i].s);
-		free(ex.groups[i].skipped);
-	}
+	xp_free_sessions(&ex);
 	free(ex.groups);
 	if (sig >= 0)
 		close(sig);

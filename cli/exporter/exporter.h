@@ -86,10 +86,40 @@ struct exporter {
 int xp_probe(struct exporter *ex);
 /* Applies every group's processes now; logs problems (once each). */
 void xp_rescan(struct exporter *ex);
+/* A target whose figures count: covered by a snapshot, neither exited
+ * nor revoked. */
+static inline bool xp_target_live(const struct xp_target *t)
+{
+	return t->seen &&
+	       !(t->flags & (DAMON_TARGET_EXITED | DAMON_TARGET_REVOKED));
+}
+
+/* A group's figures: sums over its live targets and running sessions. */
+struct xp_sums {
+	uint64_t monitored, wss, idle[XP_NR_IDLE], regions, targets, sessions;
+	uint64_t done, due;		/* samples, latest snapshot of each */
+	double sample_s, aggr_s;	/* means over running sessions */
+};
+
+void xp_sum_group(const struct xp_group *g, struct xp_sums *sums);
+
+struct xp_row {
+	const struct xp_group *g;
+	const struct xp_target *t;
+};
+
+/*
+ * Every live target, the largest working sets first, into a malloc()ed
+ * *rows; the number of them (0 and NULL when none or out of memory).
+ * Under ex->lock.
+ */
+size_t xp_rows(const struct exporter *ex, struct xp_row **rows);
+
 /* Reads what session s has queued into the figures; under ex->lock. */
 void xp_drain(struct exporter *ex, struct xp_session *s);
-/* Stops and closes every session. */
-void xp_close_all(struct exporter *ex);
+/* Stops and closes every session and frees them; the groups' struct
+ * tgroup stay the caller's. */
+void xp_free_sessions(struct exporter *ex);
 /* A problem, printed only if it differs from the last one printed. */
 void xp_log(struct exporter *ex, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

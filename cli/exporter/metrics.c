@@ -13,50 +13,6 @@
 
 #include "exporter.h"
 
-struct group_sums {
-	uint64_t monitored, wss, idle[XP_NR_IDLE], regions, targets, sessions;
-	uint64_t done, due;
-	double sample_s, aggr_s;	/* means over running sessions */
-};
-
-static void sum_group(const struct xp_group *g, struct group_sums *gs)
-{
-	size_t i, j, running = 0;
-	int k;
-
-	memset(gs, 0, sizeof(*gs));
-	for (i = 0; i < g->ns; i++) {
-		const struct xp_session *s = &g->s[i];
-
-		if (s->open)
-			gs->sessions++;
-		if (s->running && s->aggr_us) {
-			running++;
-			gs->done += s->done;
-			gs->due += s->due;
-			gs->sample_s += s->sample_us / 1e6;
-			gs->aggr_s += s->aggr_us / 1e6;
-		}
-		for (j = 0; j < s->n; j++) {
-			const struct xp_target *t = &s->t[j];
-
-			if (!t->seen || (t->flags & (DAMON_TARGET_EXITED |
-						     DAMON_TARGET_REVOKED)))
-				continue;
-			gs->targets++;
-			gs->monitored += t->monitored;
-			gs->wss += t->wss;
-			gs->regions += t->regions;
-			for (k = 0; k < XP_NR_IDLE; k++)
-				gs->idle[k] += t->idle[k];
-		}
-	}
-	if (running) {
-		gs->sample_s /= running;
-		gs->aggr_s /= running;
-	}
-}
-
 /* A label value with \, " and newline escaped, into a static buffer. */
 static const char *esc(const char *v, char *buf, size_t len)
 {
@@ -91,58 +47,20 @@ static void family(FILE *f, const char *name, const char *type,
 		family(f, name, type, help);				\
 		for (_i = 0; _i < (ex)->ng; _i++) {			\
 			const struct xp_group *g = &(ex)->groups[_i];	\
-			const struct group_sums *gs = &(sums)[_i];	\
+			const struct xp_sums *gs = &(sums)[_i];	\
 			(void)g; (void)gs;				\
 			fprintf(f, "%s{cgroup=\"%s\"} " fmt "\n", name,	\
 				esc(g->g.label, _l, sizeof(_l)), expr);	\
 		}							\
 	} while (0)
 
-struct proc_row {
-	const struct xp_group *g;
-	const struct xp_target *t;
-};
-
-static int cmp_rows(const void *a, const void *b)
-{
-	const struct proc_row *x = a, *y = b;
-
-	if (x->t->wss != y->t->wss)
-		return x->t->wss < y->t->wss ? 1 : -1;
-	return (x->t->pid > y->t->pid) - (x->t->pid < y->t->pid);
-}
-
 static void per_process(FILE *f, struct exporter *ex)
 {
-	struct proc_row *rows = NULL;
-	size_t i, j, k, n = 0, cap = 0;
+	struct xp_row *rows;
+	size_t i, n = xp_rows(ex, &rows);
 	char l[1024], c[64];
 	int m;
 
-	for (i = 0; i < ex->ng; i++)
-		for (j = 0; j < ex->groups[i].ns; j++)
-			for (k = 0; k < ex->groups[i].s[j].n; k++) {
-				const struct xp_target *t = &ex->groups[i].s[j].t[k];
-
-				if (!t->seen || (t->flags & (DAMON_TARGET_EXITED |
-							     DAMON_TARGET_REVOKED)))
-					continue;
-				if (n == cap) {
-					struct proc_row *r;
-
-					cap = cap ? 2 * cap : 64;
-					r = realloc(rows, cap * sizeof(*r));
-					if (!r) {
-						free(rows);
-						return;
-					}
-					rows = r;
-				}
-				rows[n].g = &ex->groups[i];
-				rows[n++].t = t;
-			}
-	if (rows)
-		qsort(rows, n, sizeof(*rows), cmp_rows);
 	if (n > ex->max_processes)
 		n = ex->max_processes;
 #define ROW_LABELS "{cgroup=\"%s\",pid=\"%" PRId32 "\",comm=\"%s\"}"
@@ -180,7 +98,7 @@ static double mono_s(void)
 char *xp_render(struct exporter *ex, size_t *len)
 {
 	double t0 = mono_s();
-	struct group_sums *sums;
+	struct xp_sums *sums;
 	char *text = NULL, l[1024];
 	size_t i, sessions = 0;
 	FILE *f;
@@ -198,7 +116,7 @@ char *xp_render(struct exporter *ex, size_t *len)
 		return NULL;
 	}
 	for (i = 0; i < ex->ng; i++) {
-		sum_group(&ex->groups[i], &sums[i]);
+		xp_sum_group(&ex->groups[i], &sums[i]);
 		sessions += sums[i].sessions;
 	}
 	PER_GROUP(f, ex, sums, "damon_monitored_bytes", "gauge",

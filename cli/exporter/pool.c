@@ -194,41 +194,6 @@ static void sess_apply(struct exporter *ex, struct xp_group *g,
 	}
 }
 
-static int cmp_tproc(const void *a, const void *b)
-{
-	const struct tproc *x = a, *y = b;
-
-	return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
-static bool in_list(const struct tproc *v, size_t n, int32_t pid,
-		    uint64_t start)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (v[mid].pid == pid)
-			return v[mid].start == start;
-		if (v[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
-static bool is_skipped(const struct xp_group *g, int32_t pid, uint64_t start)
-{
-	size_t i;
-
-	for (i = 0; i < g->nskipped; i++)
-		if (g->skipped[i].pid == pid && g->skipped[i].start == start)
-			return true;
-	return false;
-}
-
 static int cmp_i32(const void *a, const void *b)
 {
 	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
@@ -275,14 +240,15 @@ static size_t claim(struct tproc *now, size_t n, struct tproc **claimed,
 
 	for (i = j = 0; i < n; i++)
 		if (now[i].pid != getpid() &&
-		    !in_list(*claimed, *nclaimed, now[i].pid, now[i].start))
+		    !tproc_sorted_has(*claimed, *nclaimed, now[i].pid,
+				      now[i].start))
 			now[j++] = now[i];
 	c = realloc(*claimed, (*nclaimed + j + 1) * sizeof(*c));
 	if (!c)
 		return j;
 	memcpy(c + *nclaimed, now, j * sizeof(*c));
 	*nclaimed += j;
-	qsort(c, *nclaimed, sizeof(*c), cmp_tproc);
+	qsort(c, *nclaimed, sizeof(*c), tproc_cmp);
 	*claimed = c;
 	return j;
 }
@@ -306,8 +272,8 @@ static void rescan_group(struct exporter *ex, struct xp_group *g,
 	n = (long)claim(now, (size_t)n, claimed, nclaimed);
 	/* Forget refusals of processes that have left. */
 	for (i = j = 0; i < g->nskipped; i++)
-		if (in_list(now, (size_t)n, g->skipped[i].pid,
-			    g->skipped[i].start))
+		if (tproc_sorted_has(now, (size_t)n, g->skipped[i].pid,
+				     g->skipped[i].start))
 			g->skipped[j++] = g->skipped[i];
 	g->nskipped = j;
 	/* Departures, and targets the module revoked. */
@@ -321,7 +287,8 @@ static void rescan_group(struct exporter *ex, struct xp_group *g,
 				if (add_skipped(g, t->pid, t->start))
 					xp_log(ex, "out of memory");
 				sess_remove(s, j);
-			} else if (!in_list(now, (size_t)n, t->pid, t->start)) {
+			} else if (!tproc_sorted_has(now, (size_t)n, t->pid,
+						     t->start)) {
 				sess_remove(s, j);
 			} else {
 				j++;
@@ -345,7 +312,8 @@ static void rescan_group(struct exporter *ex, struct xp_group *g,
 		struct xp_target *t;
 
 		if (bsearch(&now[i].pid, have, nhave, sizeof(*have), cmp_i32) ||
-		    is_skipped(g, now[i].pid, now[i].start))
+		    tproc_has(g->skipped, g->nskipped, now[i].pid,
+			      now[i].start))
 			continue;
 		s = session_with_room(ex, g);
 		if (!s) {
@@ -389,31 +357,106 @@ void xp_rescan(struct exporter *ex)
 	free(claimed);
 }
 
-void xp_close_all(struct exporter *ex)
+void xp_free_sessions(struct exporter *ex)
 {
 	size_t i, j;
 
-	for (i = 0; i < ex->ng; i++)
-		for (j = 0; j < ex->groups[i].ns; j++)
-			sess_close(&ex->groups[i].s[j]);
+	for (i = 0; i < ex->ng; i++) {
+		struct xp_group *g = &ex->groups[i];
+
+		for (j = 0; j < g->ns; j++) {
+			sess_close(&g->s[j]);
+			free(g->s[j].t);
+			free(g->s[j].buf);
+		}
+		free(g->s);
+		free(g->skipped);
+		g->s = NULL;
+		g->skipped = NULL;
+		g->ns = g->nskipped = 0;
+	}
 }
 
-static void take_target(struct xp_session *s, const struct snap_target *st,
-			uint64_t aggr_us)
+void xp_sum_group(const struct xp_group *g, struct xp_sums *sums)
 {
-	struct xp_target *t = NULL;
-	uint32_t r;
-	size_t i;
+	size_t i, j, running = 0;
 	int k;
 
-	for (i = 0; i < s->n; i++)
-		if (s->t[i].pid == st->t.pid) {
-			t = &s->t[i];
-			break;
+	memset(sums, 0, sizeof(*sums));
+	for (i = 0; i < g->ns; i++) {
+		const struct xp_session *s = &g->s[i];
+
+		if (s->open)
+			sums->sessions++;
+		if (s->running && s->aggr_us) {
+			running++;
+			sums->done += s->done;
+			sums->due += s->due;
+			sums->sample_s += s->sample_us / 1e6;
+			sums->aggr_s += s->aggr_us / 1e6;
 		}
-	if (!t)
-		return;
+		for (j = 0; j < s->n; j++) {
+			const struct xp_target *t = &s->t[j];
+
+			if (!xp_target_live(t))
+				continue;
+			sums->targets++;
+			sums->monitored += t->monitored;
+			sums->wss += t->wss;
+			sums->regions += t->regions;
+			for (k = 0; k < XP_NR_IDLE; k++)
+				sums->idle[k] += t->idle[k];
+		}
+	}
+	if (running) {
+		sums->sample_s /= running;
+		sums->aggr_s /= running;
+	}
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct xp_row *x = a, *y = b;
+
+	if (x->t->wss != y->t->wss)
+		return x->t->wss < y->t->wss ? 1 : -1;
+	return (x->t->pid > y->t->pid) - (x->t->pid < y->t->pid);
+}
+
+size_t xp_rows(const struct exporter *ex, struct xp_row **rows)
+{
+	size_t i, j, k, n = 0;
+
+	for (i = 0; i < ex->ng; i++)
+		for (j = 0; j < ex->groups[i].ns; j++)
+			n += ex->groups[i].s[j].n;
+	*rows = n ? malloc(n * sizeof(**rows)) : NULL;
+	if (!*rows)
+		return 0;
+	n = 0;
+	for (i = 0; i < ex->ng; i++)
+		for (j = 0; j < ex->groups[i].ns; j++)
+			for (k = 0; k < ex->groups[i].s[j].n; k++) {
+				const struct xp_target *t = &ex->groups[i].s[j].t[k];
+
+				if (!xp_target_live(t))
+					continue;
+				(*rows)[n].g = &ex->groups[i];
+				(*rows)[n++].t = t;
+			}
+	qsort(*rows, n, sizeof(**rows), cmp_rows);
+	return n;
+}
+
+/* A target's figures from its section of a snapshot. */
+static void take_target(struct xp_target *t, const struct snap_target *st,
+			uint64_t aggr_us)
+{
+	uint32_t r;
+	int k;
+
 	t->seen = true;
+	t->flags = st->t.flags;
 	t->monitored = t->wss = 0;
 	memset(t->idle, 0, sizeof(t->idle));
 	t->regions = st->t.nr_regions;
@@ -437,7 +480,6 @@ static void take_target(struct xp_session *s, const struct snap_target *st,
 	}
 }
 
-/* Returns true if the group counted a newly revoked target. */
 static void take_snapshot(struct xp_group *g, struct xp_session *s,
 			  const struct snap *sn)
 {
@@ -456,15 +498,15 @@ static void take_snapshot(struct xp_group *g, struct xp_session *s,
 		size_t j;
 
 		snap_next_target(sn, &cur, &st);
-		for (j = 0; j < s->n; j++)
-			if (s->t[j].pid == st.t.pid &&
-			    (st.t.flags & DAMON_TARGET_REVOKED) &&
-			    !(s->t[j].flags & DAMON_TARGET_REVOKED))
-				g->revoked++;
-		take_target(s, &st, sn->hdr.aggr_us);
-		for (j = 0; j < s->n; j++)
-			if (s->t[j].pid == st.t.pid)
-				s->t[j].flags = st.t.flags;
+		for (j = 0; j < s->n && s->t[j].pid != st.t.pid; j++)
+			;
+		/* A target the session no longer holds: left meanwhile. */
+		if (j == s->n)
+			continue;
+		if ((st.t.flags & DAMON_TARGET_REVOKED) &&
+		    !(s->t[j].flags & DAMON_TARGET_REVOKED))
+			g->revoked++;
+		take_target(&s->t[j], &st, sn->hdr.aggr_us);
 	}
 }
 
