@@ -7,19 +7,7 @@
 # the same for the processes a COMMAND forks.
 . "$(dirname "$0")/lib.sh"
 
-cg=/sys/fs/cgroup
-if [ "$(stat -f -c %T $cg 2> /dev/null)" != cgroup2fs ]; then
-	mount -t cgroup2 none $cg || fail "cannot mount cgroup2 on $cg"
-	restore+=("umount $cg")
-fi
-d=$cg/damon-start-test
-mkdir -p $d || fail "mkdir $d"
-restore=("rmdir $d" "${restore[@]}")
-in_cgroup() {
-	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$d" "$@" \
-		< /dev/null > /dev/null 2>&1 &
-	pids+=("$!")
-}
+test_cgroup damon-start-test
 
 dctl start --cgroup /nonexistent -o x.rec
 expect_rc 2

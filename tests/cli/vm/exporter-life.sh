@@ -22,14 +22,7 @@ dctl exporter --cgroup v1 --no-web --textfile .
 expect_rc 2
 expect_in err "--cgroup v1 is in a cgroup v1 hierarchy; damonctl reads cgroup v2 only"
 
-cg=/sys/fs/cgroup
-if [ "$(stat -f -c %T $cg 2> /dev/null)" != cgroup2fs ]; then
-	mount -t cgroup2 none $cg || fail "cannot mount cgroup2 on $cg"
-	restore+=("umount $cg")
-fi
-d=$cg/damon-exporter-life
-mkdir -p $d || fail "mkdir $d"
-restore=("rmdir $d 2> /dev/null" "${restore[@]}")
+test_cgroup damon-exporter-life
 # The module must be back whatever happens below.
 restore=("lsmod | grep -q '^damondev ' || insmod '$DAMON_MODULE'" "${restore[@]}")
 id -u dexporter > /dev/null 2>&1 ||
@@ -45,17 +38,6 @@ cp "$DAMONCTL" "$MEMTOUCH" bin/ || fail "cannot copy the programs"
 DAMONCTL=$work/bin/damonctl MEMTOUCH=$work/bin/memtouch
 chmod 0755 bin bin/*
 
-# in_cgroup [USER] CMD...: in the test cgroup, in the background.
-in_cgroup() {
-	local as=()
-	if [ "$1" = --as ]; then
-		as=(setpriv --reuid="$2" --regid="$2" --init-groups --)
-		shift 2
-	fi
-	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$d" \
-		"${as[@]}" "$@" < /dev/null > /dev/null 2>&1 &
-	pids+=("$!")
-}
 port=9733
 url=http://127.0.0.1:$port/metrics
 metric() {

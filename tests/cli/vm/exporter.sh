@@ -16,21 +16,7 @@ for tool in promtool prometheus prometheus-node-exporter curl; do
 done
 ip link set lo up || fail "cannot bring up the loopback interface"
 
-cg=/sys/fs/cgroup
-if [ "$(stat -f -c %T $cg 2> /dev/null)" != cgroup2fs ]; then
-	mount -t cgroup2 none $cg || fail "cannot mount cgroup2 on $cg"
-	restore+=("umount $cg")
-fi
-d=$cg/damon-exporter-test
-mkdir -p $d || fail "mkdir $d"
-# Before the umount above: restores run in order.
-restore=("rmdir $d" "${restore[@]}")
-# in_cgroup CMD...: CMD in the test cgroup, in the background; $! its pid.
-in_cgroup() {
-	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$d" "$@" \
-		< /dev/null > /dev/null 2>&1 &
-	pids+=("$!")
-}
+test_cgroup damon-exporter-test
 
 # The hot area: memtouch writes the first eighth of its mapping without
 # pause, after touching all of it once.

@@ -80,6 +80,33 @@ workload() {
 	pids+=("$target")
 }
 
+# test_cgroup NAME: a cgroup v2 directory of the test, $d
+# (/sys/fs/cgroup/NAME, cgroup2 mounted there if it is not), removed on
+# the way out, before any umount.
+test_cgroup() {
+	local cg=/sys/fs/cgroup
+	if [ "$(stat -f -c %T $cg 2> /dev/null)" != cgroup2fs ]; then
+		mount -t cgroup2 none $cg || fail "cannot mount cgroup2 on $cg"
+		restore+=("umount $cg")
+	fi
+	d=$cg/$1
+	mkdir -p "$d" || fail "mkdir $d"
+	restore=("rmdir $d 2> /dev/null" "${restore[@]}")
+}
+
+# in_cgroup [--as USER] CMD...: CMD in the test cgroup $d (as USER), in
+# the background; $! is its pid.
+in_cgroup() {
+	local as=()
+	if [ "$1" = --as ]; then
+		as=(setpriv --reuid="$2" --regid="$2" --init-groups --)
+		shift 2
+	fi
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$d" \
+		"${as[@]}" "$@" < /dev/null > /dev/null 2>&1 &
+	pids+=("$!")
+}
+
 # wait_for COMMAND [SECONDS]: until it succeeds.
 wait_for() {
 	local i
