@@ -291,6 +291,8 @@ static void rescan_group(struct exporter *ex, struct xp_group *g,
 						     t->start)) {
 				sess_remove(s, j);
 			} else {
+				/* An exec since the last scan renames it. */
+				proc_comm(t->pid, t->comm, sizeof(t->comm));
 				j++;
 			}
 		}
