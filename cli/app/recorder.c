@@ -34,6 +34,7 @@ struct loop {
 	unsigned char *buf;
 	size_t cap;
 	bool stopping, done, command_reaped;
+	bool schemes_ran;	/* the actor looked at a snapshot of the batch */
 	uint64_t drain_deadline_ns;
 	int status;
 };
@@ -95,6 +96,9 @@ static void count_records(struct loop *lp, const unsigned char *p, size_t len)
 			unsigned int alarms;
 
 			cost_add(&lp->rec->cost, &s.hdr);
+			if (lp->rec->actor && !lp->stopping &&
+			    actor_snapshot(lp->rec->actor, &s))
+				lp->schemes_ran = true;
 			alarms = cost_watch(&lp->rec->watch, &s.hdr);
 			if (alarms && lp->rec->warn)
 				warn_cost(lp->rec, &s, alarms);
@@ -102,6 +106,13 @@ static void count_records(struct loop *lp, const unsigned char *p, size_t len)
 		p += frame.size;
 		len -= frame.size;
 	}
+}
+
+/* The schemes' counters after the snapshots they looked at. */
+static int write_schemes(struct recording *rec)
+{
+	return rec_write_schemes(rec->out_fd, now_ns(CLOCK_MONOTONIC),
+				 rec->actor->stats, (uint32_t)rec->actor->n);
 }
 
 /* Reads until the queue is empty (0) or the session ended (1). */
@@ -113,8 +124,10 @@ static int drain(struct loop *lp)
 		ssize_t n = read(rec->dev.fd, lp->buf, lp->cap);
 
 		if (n > 0) {
+			lp->schemes_ran = false;
 			count_records(lp, lp->buf, (size_t)n);
-			if (rec_write_all(rec->out_fd, lp->buf, (size_t)n)) {
+			if (rec_write_all(rec->out_fd, lp->buf, (size_t)n) ||
+			    (lp->schemes_ran && write_schemes(rec))) {
 				errmsg("writing %s failed: %s", rec->out_path,
 				       strerror(errno));
 				lp->status = EXIT_FAIL;

@@ -32,6 +32,7 @@ struct options {
 	/* --view temperature's. */
 	char *weights;
 	int over_time;
+	int schemes;
 };
 
 enum {
@@ -518,6 +519,8 @@ int cmd_report(int argc, const char **argv)
 		{ "min-access", 0, POPT_ARG_STRING, NULL, OPT_MIN_ACCESS,
 		  "the table: only regions accessed in more than this % of "
 		  "samples; wss: count only those (default 0)", "PERCENT" },
+		{ "schemes", 0, POPT_ARG_NONE, &opt.schemes, 0,
+		  "what the schemes (start --scheme) did, one row each", NULL },
 		{ "over-time", 0, POPT_ARG_NONE, &opt.over_time, 0,
 		  "wss: the working set size of every snapshot", NULL },
 		{ "top", 0, POPT_ARG_STRING, NULL, OPT_TOP,
@@ -613,11 +616,19 @@ int cmd_report(int argc, const char **argv)
 				    "--range, --min-access");
 		goto out;
 	}
+	if (opt.schemes && (views || jsonl || opt.columns || opt.at ||
+			    opt.pid || opt.sort || opt.range ||
+			    opt.min_access)) {
+		ret = cmdline_usage("--schemes prints the totals of the whole "
+				    "recording: it takes only --json, --raw, "
+				    "--noheadings and --bytes");
+		goto out;
+	}
 	if (opt.json && opt.raw) {
 		ret = cmdline_usage("give --json or --raw, not both");
 		goto out;
 	}
-	if (!jsonl && !views) {
+	if (!jsonl && !views && !opt.schemes) {
 		if (report_select_columns(opt.columns, &sel))
 			goto out;
 		if (parse_at(opt.at, &at))
@@ -628,7 +639,13 @@ int cmd_report(int argc, const char **argv)
 
 	ret = rec_open(&r, opt.file);
 	if (!ret) {
+		const struct out_format fmt = {
+			.json = opt.json, .raw = opt.raw,
+			.noheadings = opt.noheadings,
+		};
+
 		ret = views ? view_run(&r, &vopt) : jsonl ? report_jsonl(&r) :
+			opt.schemes ? report_schemes(&r, &fmt, opt.bytes) :
 			report_table(&r, &opt, &sel, &at, &filter);
 		if (fflush(stdout) || ferror(stdout)) {
 			errmsg("writing the report failed");

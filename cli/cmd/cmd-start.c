@@ -23,6 +23,7 @@
 #include "outfile.h"
 #include "record.h"
 #include "recorder.h"
+#include "scheme.h"
 #include "summary.h"
 #include "targetinfo.h"
 #include "targetset.h"
@@ -39,11 +40,13 @@ struct start_options {
 	uint64_t duration_ns;
 	char *output;		/* from popt, which leaves freeing it to us */
 	int force, background;
+	struct scheme *schemes;	/* --scheme, in the order given */
+	size_t nschemes;
 };
 
 /* ---- command line ---- */
 
-enum { OPT_PID = 1000, OPT_DURATION, OPT_OUTPUT, OPT_CGROUP };
+enum { OPT_PID = 1000, OPT_DURATION, OPT_OUTPUT, OPT_CGROUP, OPT_SCHEME };
 
 static int add_pids(struct start_options *o, const char *list)
 {
@@ -90,6 +93,14 @@ static int take_option(struct start_options *o, int opt, const char *arg)
 		return add_pids(o, arg);
 	case OPT_CGROUP:
 		return cmdline_append(&o->cgroups, &o->ncgroups, arg);
+	case OPT_SCHEME: {
+		char err[512];
+
+		if (scheme_list_add(&o->schemes, &o->nschemes, arg, err,
+				    sizeof(err)))
+			return cmdline_usage("%s", err);
+		return 0;
+	}
 	case OPT_DURATION:
 		if (parse_duration_ns(arg, &o->duration_ns, &why))
 			return cmdline_usage("--duration '%s' %s", arg, why);
@@ -111,7 +122,14 @@ static void help(poptContext ctx)
 	      "1.5s, 2m.  Defaults: --sample 5ms\n--aggr 100ms --update 1s "
 	      "--min-regions 10 --max-regions 1000 --queue-depth 16.\n\n"
 	      "Ctrl-C or SIGTERM stops the recording cleanly; a --background "
-	      "recording is\nstopped with 'damonctl stop'.\n", stdout);
+	      "recording is\nstopped with 'damonctl stop'.\n\n"
+	      "Schemes act on what is measured, on every snapshot:\n"
+	      "  --scheme ACTION[,KEY=VALUE]...  ACTION: pageout, cold, "
+	      "collapse, willneed, stat\n"
+	      "  size=MIN..MAX access=MIN..MAX age=MIN..MAX quota=SIZE/s "
+	      "cpu=10ms/s\n  free=HIGH/MID/LOW psi=MAX[/RESUME] psi-from=CGROUP\n"
+	      "  e.g. --scheme pageout,access=0%%,age=30s..,quota=64M/s; see "
+	      "damonctl(8), SCHEMES.\n", stdout);
 }
 
 /* What is recorded, for the state file and so for "stop". */
@@ -268,6 +286,7 @@ static int record(struct start_options *o)
 	struct recording rec = { .dev = { .fd = -1 }, .sig_fd = -1 };
 	struct launch cmd = { .go_fd = -1, .err_fd = -1 };
 	struct follow follow = { 0 };
+	struct actor actor = { 0 };
 	struct outfile out;
 	char *targets = NULL;
 	int ret, notify_fd = -1, lock_fd = -1;
@@ -293,6 +312,14 @@ static int record(struct start_options *o)
 	}
 	rec.out_path = out.path;
 	rec.duration_ns = o->duration_ns;
+	if (o->nschemes) {
+		if (actor_init(&actor, o->schemes, o->nschemes, rec.warn)) {
+			errmsg("out of memory for the schemes");
+			outfile_discard(&out);
+			return EXIT_FAIL;
+		}
+		rec.actor = &actor;
+	}
 	ret = launch_block_signals(&old, &rec.sig_fd);
 	if (!ret)
 		ret = open_session(o, &rec, &cmd, &old);
@@ -342,6 +369,7 @@ static int record(struct start_options *o)
 	device_close(&rec.dev);
 	maps_watch_free(&rec.maps);
 	follow_free(&follow);
+	actor_free(&actor);
 	if (rec.sig_fd >= 0)
 		close(rec.sig_fd);
 	/* Last: "stop" takes the lock's release for "all done". */
@@ -370,6 +398,9 @@ int cmd_start(int argc, const char **argv)
 		  "stop after this long (e.g. 30s, 5m)", "DURATION" },
 		{ "background", 'b', POPT_ARG_NONE, &o.background, 0,
 		  "record in the background; stop with 'damonctl stop'", NULL },
+		{ "scheme", 0, POPT_ARG_STRING, NULL, OPT_SCHEME,
+		  "act on the regions that match, on every snapshot "
+		  "(repeatable; see below)", "SCHEME" },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, attr_options_table, 0,
 		  "Monitoring attributes:", NULL },
 		CMDLINE_HELP,
@@ -435,6 +466,7 @@ int cmd_start(int argc, const char **argv)
 out:
 	free(o.pids);
 	free(o.output);
+	scheme_list_free(o.schemes, o.nschemes);
 	cmdline_list_free(o.cgroups, o.ncgroups);
 	poptFreeContext(ctx);
 	return ret;

@@ -26,6 +26,7 @@
 #include "output.h"
 #include "record.h"
 #include "report.h"
+#include "scheme.h"
 #include "snapshot.h"
 
 #define N SCOLS_JSON_NUMBER
@@ -142,6 +143,38 @@ static const struct jcol target_cols[T_COUNT] = {
 	[T_PID] = { "pid", N },
 	[T_TIME_NS] = { "time_ns", N },
 	[T_COMM] = { "comm", S },
+};
+
+enum {
+	C_TIME_NS, C_TEXT, C_ACTION, C_ACTIVE, C_STAT_ONLY, C_SNAPSHOTS,
+	C_INACTIVE, C_MATCHED_REGIONS, C_MATCHED_BYTES, C_APPLIED_REGIONS,
+	C_APPLIED_BYTES, C_QUOTA_BYTES, C_UNMAPPED_BYTES, C_REFUSED_EINVAL,
+	C_REFUSED_EPERM, C_REFUSED_EAGAIN, C_REFUSED_ENOMEM, C_REFUSED_OTHER,
+	C_CPU_NS, C_LAST_ERRNO, C_COUNT
+};
+
+/* Parallel arrays, one element per scheme in the order given. */
+static const struct jcol schemes_cols[C_COUNT] = {
+	[C_TIME_NS] = { "time_ns", N },
+	[C_TEXT] = { "scheme", AS },
+	[C_ACTION] = { "action", AS },
+	[C_ACTIVE] = { "active", AN },
+	[C_STAT_ONLY] = { "stat_only", AN },
+	[C_SNAPSHOTS] = { "snapshots", AN },
+	[C_INACTIVE] = { "inactive_snapshots", AN },
+	[C_MATCHED_REGIONS] = { "matched_regions", AN },
+	[C_MATCHED_BYTES] = { "matched_bytes", AN },
+	[C_APPLIED_REGIONS] = { "applied_regions", AN },
+	[C_APPLIED_BYTES] = { "applied_bytes", AN },
+	[C_QUOTA_BYTES] = { "quota_bytes", AN },
+	[C_UNMAPPED_BYTES] = { "unmapped_bytes", AN },
+	[C_REFUSED_EINVAL] = { "refused_einval_bytes", AN },
+	[C_REFUSED_EPERM] = { "refused_eperm_bytes", AN },
+	[C_REFUSED_EAGAIN] = { "refused_eagain_bytes", AN },
+	[C_REFUSED_ENOMEM] = { "refused_enomem_bytes", AN },
+	[C_REFUSED_OTHER] = { "refused_other_bytes", AN },
+	[C_CPU_NS] = { "cpu_ns", AN },
+	[C_LAST_ERRNO] = { "last_errno", AN },
 };
 
 static struct libscols_table *new_table(const char *name,
@@ -446,6 +479,68 @@ static int print_target(const void *rec, size_t len, uint64_t origin_ns)
 	return ret;
 }
 
+/* What the schemes had done by then: one line per schemes record. */
+static int print_schemes(const void *rec, size_t len, uint64_t origin_ns)
+{
+	struct damonrec_scheme_stats st[SCHEME_RECORD_MAX];
+	struct list l[C_COUNT];
+	struct damonrec_schemes hdr;
+	struct libscols_table *tb;
+	struct libscols_line *ln;
+	int n, i, c, ret;
+
+	n = rec_parse_schemes(rec, len, &hdr, st, SCHEME_RECORD_MAX);
+	if (n < 0)
+		return 0;	/* not one we can read: skipped like any */
+	if (n > SCHEME_RECORD_MAX)
+		n = SCHEME_RECORD_MAX;
+	tb = new_table("schemes", schemes_cols, C_COUNT);
+	ln = tb ? scols_table_new_line(tb, NULL) : NULL;
+	if (!ln) {
+		scols_unref_table(tb);
+		return -1;
+	}
+	cell(ln, C_TIME_NS, "%" PRIu64, hdr.monotonic_ns > origin_ns ?
+	     (uint64_t)hdr.monotonic_ns - origin_ns : 0);
+	for (c = C_TEXT; c < C_COUNT; c++)
+		list_open(&l[c]);
+	for (i = 0; i < n; i++) {
+		const struct damonrec_scheme_stats *s = &st[i];
+		char *text = one_line_text(s->text);
+
+		list_add(&l[C_TEXT], "%s", text ? text : "");
+		free(text);
+		list_add(&l[C_ACTION], "%s", scheme_action_name(s->action));
+		list_add(&l[C_ACTIVE], "%d",
+			 !!(s->flags & DAMONREC_SCHEME_ACTIVE));
+		list_add(&l[C_STAT_ONLY], "%d",
+			 !!(s->flags & DAMONREC_SCHEME_STAT_ONLY));
+		list_add(&l[C_SNAPSHOTS], "%" PRIu64, (uint64_t)s->snapshots);
+		list_add(&l[C_INACTIVE], "%" PRIu64, (uint64_t)s->inactive);
+		list_add(&l[C_MATCHED_REGIONS], "%" PRIu64,
+			 (uint64_t)s->matched_regions);
+		list_add(&l[C_MATCHED_BYTES], "%" PRIu64,
+			 (uint64_t)s->matched_bytes);
+		list_add(&l[C_APPLIED_REGIONS], "%" PRIu64,
+			 (uint64_t)s->applied_regions);
+		list_add(&l[C_APPLIED_BYTES], "%" PRIu64,
+			 (uint64_t)s->applied_bytes);
+		list_add(&l[C_QUOTA_BYTES], "%" PRIu64, (uint64_t)s->quota_bytes);
+		list_add(&l[C_UNMAPPED_BYTES], "%" PRIu64,
+			 (uint64_t)s->unmapped_bytes);
+		for (c = 0; c < DAMONREC_NR_REFUSALS; c++)
+			list_add(&l[C_REFUSED_EINVAL + c], "%" PRIu64,
+				 (uint64_t)s->refused_bytes[c]);
+		list_add(&l[C_CPU_NS], "%" PRIu64, (uint64_t)s->cpu_ns);
+		list_add(&l[C_LAST_ERRNO], "%d", (int)s->last_errno);
+	}
+	for (c = C_TEXT; c < C_COUNT; c++)
+		list_close(&l[c], ln, (size_t)c);
+	ret = print_line(tb);
+	scols_unref_table(tb);
+	return ret;
+}
+
 static const char *cause_name(uint32_t cause)
 {
 	switch (cause) {
@@ -532,6 +627,8 @@ int report_jsonl(struct rec_reader *r)
 			ret = print_end(&r->end, origin_ns);
 		else if (frame.type == DAMONREC_RECORD_TARGET)
 			ret = print_target(rec, len, origin_ns);
+		else if (frame.type == DAMONREC_RECORD_SCHEMES)
+			ret = print_schemes(rec, len, origin_ns);
 	}
 	if (!ret && more < 0)
 		ret = -1;

@@ -61,6 +61,10 @@ int report_print_table(const struct table_format *fmt,
 		       const struct picks *picks, const struct kept *at_snap,
 		       uint64_t origin_ns, const struct mon_cost *cost);
 
+/* damonctl report --schemes: what each scheme did, in a table. */
+int report_schemes(struct rec_reader *r, const struct out_format *fmt,
+		   bool bytes);
+
 /* damonctl report --format jsonl: the whole file, one object per line. */
 int report_jsonl(struct rec_reader *r);
 

@@ -249,6 +249,56 @@ int rec_parse_maps(const void *rec, size_t len, struct damonrec_maps *hdr,
 	return 0;
 }
 
+int rec_write_schemes(int fd, uint64_t monotonic_ns,
+		      const struct damonrec_scheme_stats *stats, uint32_t n)
+{
+	struct damonrec_schemes h = {
+		.type = DAMONREC_RECORD_SCHEMES,
+		.version = DAMONREC_SCHEMES_VERSION,
+		.hdr_size = sizeof(h),
+		.entry_size = sizeof(*stats),
+		.nr_schemes = n,
+		.monotonic_ns = monotonic_ns,
+	};
+	unsigned char *buf;
+	int ret;
+
+	h.size = (__u32)(sizeof(h) + (size_t)n * sizeof(*stats));
+	buf = malloc(h.size);
+	if (!buf)
+		return -1;
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), stats, (size_t)n * sizeof(*stats));
+	ret = rec_write_all(fd, buf, h.size);
+	free(buf);
+	return ret;
+}
+
+int rec_parse_schemes(const void *rec, size_t len, struct damonrec_schemes *hdr,
+		      struct damonrec_scheme_stats *out, uint32_t max)
+{
+	const unsigned char *p = rec;
+	uint32_t i;
+	size_t take;
+
+	memset(hdr, 0, sizeof(*hdr));
+	if (len < sizeof(*hdr))
+		return -1;
+	memcpy(hdr, rec, sizeof(*hdr));
+	if (hdr->type != DAMONREC_RECORD_SCHEMES || hdr->hdr_size < sizeof(*hdr) ||
+	    !hdr->entry_size || hdr->hdr_size > len ||
+	    (len - hdr->hdr_size) / hdr->entry_size < hdr->nr_schemes)
+		return -1;
+	take = hdr->entry_size < sizeof(*out) ? hdr->entry_size : sizeof(*out);
+	for (i = 0; i < hdr->nr_schemes && i < max; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		memcpy(&out[i], p + hdr->hdr_size + (size_t)i * hdr->entry_size,
+		       take);
+		out[i].text[sizeof(out[i].text) - 1] = '\0';
+	}
+	return (int)hdr->nr_schemes;
+}
+
 /* ---- reading ---- */
 
 static char *strndup_payload(const unsigned char *p, size_t len)

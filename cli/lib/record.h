@@ -156,6 +156,70 @@ struct damonrec_target_event {
 	__u64 monotonic_ns;	/* CLOCK_MONOTONIC when it was seen */
 };
 
+/*
+ * What the schemes (start --scheme) did: written after every snapshot the
+ * schemes looked at, with counters that only grow from the start of the
+ * recording, so the last one holds the totals and two of them the change
+ * between.  Readers that do not know the type skip it.
+ */
+#define DAMONREC_RECORD_SCHEMES	0xDA04
+#define DAMONREC_SCHEMES_VERSION	1
+
+struct damonrec_schemes {
+	__u32 size;
+	__u16 type;		/* DAMONREC_RECORD_SCHEMES */
+	__u16 version;		/* DAMONREC_SCHEMES_VERSION */
+	__u16 hdr_size;		/* bytes of this header */
+	__u16 entry_size;	/* bytes of each struct damonrec_scheme_stats */
+	__u32 nr_schemes;	/* entries that follow, in the order given */
+	__u64 monotonic_ns;	/* CLOCK_MONOTONIC when they were counted */
+};
+
+/* damonrec_scheme_stats.flags */
+#define DAMONREC_SCHEME_ACTIVE		(1U << 0)	/* watermarks allow it */
+/* Without CAP_SYS_NICE the action is not taken: counted as stat. */
+#define DAMONREC_SCHEME_STAT_ONLY	(1U << 1)
+
+/* Why the kernel refused a range: the errno of process_madvise(2). */
+enum damonrec_refusal {
+	DAMONREC_REFUSED_EINVAL,	/* locked, PFN or hugetlb mappings, or an
+					   action the mapping cannot take */
+	DAMONREC_REFUSED_EPERM,		/* EPERM, EACCES: not allowed */
+	DAMONREC_REFUSED_EAGAIN,	/* EAGAIN, EBUSY: try again later */
+	DAMONREC_REFUSED_ENOMEM,	/* out of memory, or not mapped any more */
+	DAMONREC_REFUSED_OTHER,
+	DAMONREC_NR_REFUSALS
+};
+
+struct damonrec_scheme_stats {
+	char text[128];		/* the scheme as given, NUL-padded (cut) */
+	__u32 action;		/* enum scheme_action: stat, pageout, ... */
+	__u32 flags;		/* DAMONREC_SCHEME_* now */
+	__u64 snapshots;	/* snapshots looked at */
+	__u64 inactive;		/* of those, while the watermarks held it */
+	__u64 matched_regions;	/* regions that matched the pattern */
+	__u64 matched_bytes;
+	__u64 applied_regions;	/* acted on (stat: counted) in part or whole */
+	__u64 applied_bytes;	/* bytes the kernel took the advice for */
+	__u64 quota_bytes;	/* matched, but held back by a quota */
+	__u64 unmapped_bytes;	/* matched, but not mapped any more: skipped */
+	__u64 refused_bytes[DAMONREC_NR_REFUSALS];
+	__u64 cpu_ns;		/* damonctl's CPU time acting */
+	__s32 last_errno;	/* of the last refusal, 0 if none */
+	__u32 __pad;
+};
+
+/* Appends a schemes record in a single write(); -1 if writing failed. */
+int rec_write_schemes(int fd, uint64_t monotonic_ns,
+		      const struct damonrec_scheme_stats *stats, uint32_t n);
+/*
+ * The entries of a schemes record copied into out[0..max) (zero-extended
+ * if the writer's entries are smaller); returns how many there were, or
+ * -1 if the record is too short to be one.
+ */
+int rec_parse_schemes(const void *rec, size_t len, struct damonrec_schemes *hdr,
+		      struct damonrec_scheme_stats *out, uint32_t max);
+
 /* Appends one maps record in a single write(). */
 int rec_write_maps(int fd, int32_t pid, uint64_t monotonic_ns,
 		   const char *text, size_t len);
