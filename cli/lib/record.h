@@ -202,7 +202,9 @@ struct damonrec_scheme_stats {
 	__u64 applied_regions;	/* acted on (stat: counted) in part or whole */
 	__u64 applied_bytes;	/* bytes the kernel took the advice for */
 	__u64 quota_bytes;	/* matched, but held back by a quota */
-	__u64 unmapped_bytes;	/* matched, but not mapped any more: skipped */
+	__u64 unmapped_bytes;	/* matched, but not mapped any more (or the
+				   process is gone), or a mapping the kernel
+				   never advises ([vvar], [vsyscall]) */
 	__u64 refused_bytes[DAMONREC_NR_REFUSALS];
 	__u64 cpu_ns;		/* damonctl's CPU time acting */
 	__s32 last_errno;	/* of the last refusal, 0 if none */

@@ -140,6 +140,8 @@ void actor_free(struct actor *a)
 	for (i = 0; i < a->nr_targets; i++)
 		target_release(&a->targets[i]);
 	free(a->targets);
+	for (i = 0; a->state && i < a->n; i++)
+		free(a->state[i].acted);
 	free(a->state);
 	free(a->stats);
 	memset(a, 0, sizeof(*a));
@@ -286,7 +288,10 @@ static uint64_t advise(struct actor *a, size_t i, struct actor_target *t,
 		struct iovec iov;
 		ssize_t n;
 
-		if (s >= f)
+		/* The kernel's own pages in every process (VM_PFNMAP or
+		 * VM_IO): never advised, and no use asking each time. */
+		if (s >= f || !strncmp(e->path, "[vvar", 5) ||
+		    !strcmp(e->path, "[vsyscall]"))
 			continue;
 		tried += f - s;
 		iov.iov_base = (void *)(uintptr_t)s;
@@ -394,6 +399,94 @@ static void quota_windows(const struct scheme *sc, struct actor_state *st,
 	}
 }
 
+static int by_pid_start(const void *x, const void *y)
+{
+	const struct actor_acted *a = x, *b = y;
+
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* Forgets actions older than the least age: they hold nothing back. */
+static void acted_prune(struct actor_state *qs, uint64_t age_min_ns,
+			uint64_t now)
+{
+	size_t k, n = 0;
+
+	qs->acted_max_len = 0;
+	for (k = 0; k < qs->nacted; k++) {
+		struct actor_acted *r = &qs->acted[k];
+
+		if (r->at_ns + age_min_ns <= now)
+			continue;
+		if (r->end - r->start > qs->acted_max_len)
+			qs->acted_max_len = r->end - r->start;
+		qs->acted[n++] = *r;
+	}
+	qs->nacted = n;
+}
+
+/* Whether [start, end) of pid overlaps a range acted on lately. */
+static bool acted_overlaps(const struct actor_state *qs, int32_t pid,
+			   uint64_t start, uint64_t end)
+{
+	size_t lo = 0, hi = qs->nacted;
+
+	/* The first range of a later pid, or of this pid at or past end. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct actor_acted *r = &qs->acted[mid];
+
+		if (r->pid < pid || (r->pid == pid && r->start < end))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Back through those that start before end, as far as the longest
+	 * could reach. */
+	while (lo-- > 0) {
+		const struct actor_acted *r = &qs->acted[lo];
+
+		if (r->pid != pid || r->start + qs->acted_max_len <= start)
+			break;
+		if (r->end > start)
+			return true;
+	}
+	return false;
+}
+
+static void acted_add(struct actor_state *qs, int32_t pid, uint64_t start,
+		      uint64_t end, uint64_t now)
+{
+	if (qs->nacted == qs->capacted) {
+		size_t cap = qs->capacted ? qs->capacted * 2 : 256;
+		struct actor_acted *g = realloc(qs->acted, cap * sizeof(*g));
+
+		if (!g)
+			return;	/* it may be tried again sooner: no harm */
+		qs->acted = g;
+		qs->capacted = cap;
+	}
+	if (end - start > qs->acted_max_len)
+		qs->acted_max_len = end - start;
+	qs->acted[qs->nacted++] = (struct actor_acted){
+		.pid = pid, .start = start, .end = end, .at_ns = now,
+	};
+}
+
+/* Drops the candidates acted on within the scheme's least age. */
+static size_t drop_recent(struct actor_state *qs, struct candidate *c,
+			  size_t n)
+{
+	size_t k, kept = 0;
+
+	for (k = 0; k < n; k++)
+		if (!acted_overlaps(qs, c[k].pid, c[k].start, c[k].end))
+			c[kept++] = c[k];
+	return kept;
+}
+
 static void run_scheme(struct actor *a, size_t i, const struct snap *s,
 		       uint64_t now)
 {
@@ -401,12 +494,20 @@ static void run_scheme(struct actor *a, size_t i, const struct snap *s,
 	struct damonrec_scheme_stats *st = &a->stats[i];
 	struct actor_state *qs = &a->state[i];
 	uint64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	size_t n, k, nacted = qs->nacted;
 	struct candidate *c;
-	size_t n, k;
+	bool ages;
 
 	c = candidates(sc, s, &n);
-	if (!n)
+	ages = acts(a, i) && sc->age_min_ns;
+	if (ages) {
+		acted_prune(qs, sc->age_min_ns, now);
+		n = drop_recent(qs, c, n);
+	}
+	if (!n) {
+		free(c);
 		return;
+	}
 	qsort(c, n, sizeof(*c), by_priority);
 	quota_windows(sc, qs, now);
 	for (k = 0; k < n; k++) {
@@ -438,12 +539,18 @@ static void run_scheme(struct actor *a, size_t i, const struct snap *s,
 		t = target_get(a, c[k].pid);
 		if (!t) {
 			st->unmapped_bytes += take;
+			if (ages)
+				acted_add(qs, c[k].pid, c[k].start,
+					  c[k].start + take, now);
 			continue;
 		}
 		/* The quota is charged with what was tried, as upstream
 		 * charges it: a refused range cost the time all the same. */
 		qs->bytes_used += advise(a, i, t, c[k].start,
 					 c[k].start + take);
+		if (ages)
+			acted_add(qs, c[k].pid, c[k].start, c[k].start + take,
+				  now);
 		if (sc->quota_cpu_ns) {
 			uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 
@@ -454,6 +561,8 @@ static void run_scheme(struct actor *a, size_t i, const struct snap *s,
 	}
 	if (!sc->quota_cpu_ns)
 		st->cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	if (qs->nacted > nacted)
+		qsort(qs->acted, qs->nacted, sizeof(*qs->acted), by_pid_start);
 	free(c);
 }
 

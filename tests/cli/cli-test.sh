@@ -1026,6 +1026,111 @@ test_rec_background() {
 	expect_empty err
 }
 
+# ---- schemes (start --scheme), against fakedev.so ----
+
+# A field of scheme N's (default 1) counters in the last schemes line.
+scheme_stat() {
+	"$DAMONCTL" report -f jsonl "${3:-damon.rec}" | grep '^{"schemes"' | tail -n 1 |
+		python3 -c 'import json, sys
+o = json.loads(sys.stdin.read())["schemes"][0]
+print(o[sys.argv[1]][int(sys.argv[2]) - 1])' "$1" "${2:-1}"
+}
+
+test_scheme_bad() {
+	dctl start --pid $$ --scheme evict
+	expect_rc 2
+	expect_stderr "damonctl start: --scheme 'evict': 'evict' is not an action (use pageout, cold, collapse, willneed or stat)" \
+		"Run 'damonctl start --help' for the options."
+	dctl start --pid $$ --scheme pageout
+	expect_rc 2
+	expect_stderr "damonctl start: --scheme 'pageout': pageout without access= or age= would act on all memory, the hot part too; say which, e.g. pageout,access=0%,age=30s.." \
+		"Run 'damonctl start --help' for the options."
+	dctl start --pid $$ --scheme 'cold,age=5'
+	expect_rc 2
+	expect_stderr "damonctl start: --scheme 'cold,age=5': age: '5' needs a unit (ns, us, ms, s, m, h or d), e.g. 5ms" \
+		"Run 'damonctl start --help' for the options."
+	[ ! -e damon.rec ] || fail "a bad --scheme left a record file"
+}
+
+# stat counts the regions that match, every snapshot, and changes nothing:
+# fakedev's 3 regions of 1 MiB, every one matches "stat".
+test_scheme_stat() {
+	need python3
+	workload
+	FAKEDEV_SNAPSHOTS=5 with_fakedev dctl start --pid "$target" "${fast[@]}" \
+		--scheme stat --scheme 'stat,access=100%'
+	expect_rc 0
+	[ "$(scheme_stat snapshots)" = 5 ] || fail "the schemes did not see the 5 snapshots"
+	[ "$(scheme_stat matched_bytes)" = $((5 * 3 << 20)) ] ||
+		fail "stat matched $(scheme_stat matched_bytes) bytes, not 15 MiB"
+	[ "$(scheme_stat applied_bytes)" = $((5 * 3 << 20)) ] || fail "stat did not count what matched"
+	# fakedev's nr_accesses is (seq + region) % 11 of 10 passes: 100%
+	# only when that is 10, which no region of seq 0 to 4 reaches.
+	[ "$(scheme_stat matched_regions 2)" = 0 ] || fail "access=100% matched regions that are not that hot"
+	dctl report --schemes
+	expect_rc 0
+	expect_empty err
+	golden_like() { grep -qE "$1" out || { show; fail "report --schemes lacks /$1/"; }; }
+	golden_like '^SCHEME ACTION +STATE +MATCHED +APPLIED +QUOTA-HELD +UNMAPPED +REFUSED +LAST-ERROR +ACTIVE +CPU +PATTERN$'
+	golden_like '^ +1 stat +acting +15\.000 MiB +15\.000 MiB +0 B +0 B +0 B +100% +[0-9.]+ [mun]?s +stat$'
+	golden_like '^ +2 stat +acting +0 B +0 B .* stat,access=100%$'
+	dctl report --schemes --json --bytes
+	expect_rc 0
+	python3 -c 'import json, sys
+s = json.load(open("out"))["schemes"]
+assert s[0]["matched"] == 15 << 20 and s[0]["pattern"] == "stat", s' ||
+		fail "report --schemes --json is not what the table says"
+}
+
+# A range that is not mapped in the target any more is not advised:
+# fakedev's regions lie where sleep has nothing mapped.
+test_scheme_unmapped() {
+	need python3
+	workload
+	# Not under valgrind: Debian 12's valgrind does not know
+	# process_madvise(2), so damonctl would find it missing and only count.
+	FAKEDEV_SNAPSHOTS=3 with_fakedev "$DAMONCTL" start --pid "$target" "${fast[@]}" \
+		--scheme 'pageout,access=0..100%' > out 2> err
+	rc=$?
+	expect_rc 0
+	grep -q warning err && { show; fail "a warning: damonctl may not act as root"; }
+	[ "$(scheme_stat matched_bytes)" -gt 0 ] || fail "nothing matched"
+	[ "$(scheme_stat unmapped_bytes)" = "$(scheme_stat matched_bytes)" ] ||
+		fail "ranges that are not mapped were advised"
+	[ "$(scheme_stat applied_bytes)" = 0 ] || fail "something not mapped was paged out"
+}
+
+# The pressure watermark reads a pressure file; above the mark the scheme
+# waits, below it acts, an unreadable one holds it and says so.
+test_scheme_psi() {
+	need python3
+	workload
+	echo "some avg10=50.00 avg60=0.00 avg300=0.00 total=0" > high
+	echo "some avg10=1.00 avg60=0.00 avg300=0.00 total=0" > low
+	echo "nothing here" > junk
+	FAKEDEV_SNAPSHOTS=3 with_fakedev dctl start --pid "$target" "${fast[@]}" \
+		--scheme "stat,psi=10%,psi-from=$work/high" --scheme "stat,psi=10%,psi-from=$work/low" \
+		--scheme "stat,psi=10%,psi-from=$work/junk"
+	expect_rc 0
+	[ "$(scheme_stat inactive_snapshots 1)" = 3 ] || fail "at 50% stalled a 10% mark let the scheme act"
+	[ "$(scheme_stat inactive_snapshots 2)" = 0 ] || fail "at 1% stalled a 10% mark held the scheme"
+	[ "$(scheme_stat inactive_snapshots 3)" = 3 ] || fail "an unreadable pressure file let the scheme act"
+	expect_in err "damonctl: warning: scheme 3: cannot read memory pressure from $work/junk: Invalid argument; the scheme waits"
+	[ "$(grep -c 'cannot read memory pressure' err)" = 1 ] || fail "the unreadable file was not rate-limited"
+}
+
+test_report_schemes_none() {
+	workload
+	FAKEDEV_SNAPSHOTS=2 with_fakedev dctl start --pid "$target" "${fast[@]}"
+	expect_rc 0
+	dctl report --schemes
+	expect_rc 1
+	expect_stderr "damonctl: damon.rec holds no scheme counts: it was recorded without --scheme (or ended before the first snapshot)"
+	dctl report --schemes --at 1s
+	expect_rc 2
+	expect_in err "--schemes prints the totals of the whole recording"
+}
+
 # ---- status ----
 
 test_status_nothing() {
