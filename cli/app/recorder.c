@@ -34,7 +34,6 @@ struct loop {
 	unsigned char *buf;
 	size_t cap;
 	bool stopping, done, command_reaped;
-	bool schemes_ran;	/* the actor looked at a snapshot of the batch */
 	uint64_t drain_deadline_ns;
 	int status;
 };
@@ -83,6 +82,9 @@ static void warn_cost(const struct recording *rec, const struct snap *s,
 /* Adds the snapshots of a read() batch to the cost, for the summary. */
 static void count_records(struct loop *lp, const unsigned char *p, size_t len)
 {
+	const unsigned char *last = NULL;
+	size_t last_len = 0;
+
 	while (len >= REC_FRAME_SIZE) {
 		struct rec_frame frame;
 		struct snap s;
@@ -96,9 +98,8 @@ static void count_records(struct loop *lp, const unsigned char *p, size_t len)
 			unsigned int alarms;
 
 			cost_add(&lp->rec->cost, &s.hdr);
-			if (lp->rec->actor && !lp->stopping &&
-			    actor_snapshot(lp->rec->actor, &s))
-				lp->schemes_ran = true;
+			last = p;
+			last_len = frame.size;
 			alarms = cost_watch(&lp->rec->watch, &s.hdr);
 			if (alarms && lp->rec->warn)
 				warn_cost(lp->rec, &s, alarms);
@@ -106,13 +107,23 @@ static void count_records(struct loop *lp, const unsigned char *p, size_t len)
 		p += frame.size;
 		len -= frame.size;
 	}
+	/* The schemes act on the newest snapshot of the batch. */
+	if (last && lp->rec->runner && !lp->stopping)
+		runner_offer(lp->rec->runner, last, last_len);
 }
 
-/* The schemes' counters after the snapshots they looked at. */
+/* The schemes' counters, when they changed since last written. */
 static int write_schemes(struct recording *rec)
 {
-	return rec_write_schemes(rec->out_fd, now_ns(CLOCK_MONOTONIC),
-				 rec->actor->stats, (uint32_t)rec->actor->n);
+	const struct damonrec_scheme_stats *st;
+
+	if (!rec->runner)
+		return 0;
+	st = runner_stats(rec->runner);
+	if (!st)
+		return 0;
+	return rec_write_schemes(rec->out_fd, now_ns(CLOCK_MONOTONIC), st,
+				 (uint32_t)rec->runner->actor->n);
 }
 
 /* Reads until the queue is empty (0) or the session ended (1). */
@@ -124,10 +135,9 @@ static int drain(struct loop *lp)
 		ssize_t n = read(rec->dev.fd, lp->buf, lp->cap);
 
 		if (n > 0) {
-			lp->schemes_ran = false;
 			count_records(lp, lp->buf, (size_t)n);
 			if (rec_write_all(rec->out_fd, lp->buf, (size_t)n) ||
-			    (lp->schemes_ran && write_schemes(rec))) {
+			    write_schemes(rec)) {
 				errmsg("writing %s failed: %s", rec->out_path,
 				       strerror(errno));
 				lp->status = EXIT_FAIL;
@@ -344,6 +354,14 @@ int recorder_run(struct recording *rec)
 	}
 	free(lp.buf);
 	finish_command(&lp);
+	if (rec->runner) {
+		runner_stop(rec->runner);
+		if (write_schemes(rec)) {
+			errmsg("writing %s failed: %s", rec->out_path,
+			       strerror(errno));
+			lp.status = EXIT_FAIL;
+		}
+	}
 	ret = write_end(&lp);
 	return lp.status ? lp.status : ret;
 }

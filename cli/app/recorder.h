@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "actor.h"
+#include "runner.h"
 #include "cost.h"
 #include "device.h"
 #include "follow.h"
@@ -25,7 +25,8 @@ struct recording {
 	struct damonrec_end end;	/* filled as the recording goes */
 	struct maps_watch maps;	/* the targets' /proc/PID/maps into the file */
 	struct follow *follow;	/* targets that come and go, or NULL */
-	struct actor *actor;	/* --scheme: acts on every snapshot, or NULL */
+	struct actor_runner *runner;	/* --scheme: acts on the snapshots,
+					   in a thread; or NULL */
 	struct mon_cost cost;	/* what monitoring cost, so far */
 	struct cost_watch watch;
 	bool warn;		/* print start's warnings (not in the background) */

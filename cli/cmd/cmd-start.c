@@ -287,6 +287,7 @@ static int record(struct start_options *o)
 	struct launch cmd = { .go_fd = -1, .err_fd = -1 };
 	struct follow follow = { 0 };
 	struct actor actor = { 0 };
+	struct actor_runner runner = { 0 };
 	struct outfile out;
 	char *targets = NULL;
 	int ret, notify_fd = -1, lock_fd = -1;
@@ -313,12 +314,14 @@ static int record(struct start_options *o)
 	rec.out_path = out.path;
 	rec.duration_ns = o->duration_ns;
 	if (o->nschemes) {
-		if (actor_init(&actor, o->schemes, o->nschemes, rec.warn)) {
-			errmsg("out of memory for the schemes");
+		if (actor_init(&actor, o->schemes, o->nschemes, rec.warn) ||
+		    runner_start(&runner, &actor)) {
+			errmsg("cannot run the schemes: %s", strerror(errno));
+			actor_free(&actor);
 			outfile_discard(&out);
 			return EXIT_FAIL;
 		}
-		rec.actor = &actor;
+		rec.runner = &runner;
 	}
 	ret = launch_block_signals(&old, &rec.sig_fd);
 	if (!ret)
@@ -369,6 +372,7 @@ static int record(struct start_options *o)
 	device_close(&rec.dev);
 	maps_watch_free(&rec.maps);
 	follow_free(&follow);
+	runner_free(&runner);
 	actor_free(&actor);
 	if (rec.sig_fd >= 0)
 		close(rec.sig_fd);

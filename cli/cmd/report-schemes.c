@@ -43,6 +43,8 @@ static const char *state(const struct damonrec_scheme_stats *s)
 {
 	if (s->flags & DAMONREC_SCHEME_STAT_ONLY)
 		return "stat-only";
+	if (!s->snapshots)
+		return "not-started";
 	return s->flags & DAMONREC_SCHEME_ACTIVE ? "acting" : "waiting";
 }
 

@@ -54,6 +54,8 @@ static uint64_t clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+static atomic_bool said_cannot_act;
+
 static bool acts(const struct actor *a, size_t i)
 {
 	return a->schemes[i].action != SCHEME_STAT && a->can_act;
@@ -92,18 +94,25 @@ int actor_init(struct actor *a, struct scheme *schemes, size_t n, bool log)
 	 * own changes nothing that matters. */
 	probe[0] = 1;
 	fd = pidfd_open(getpid(), 0);
-	if (fd >= 0 && process_madvise(fd, &iov, 1, MADV_COLD, 0) >= 0)
+	if (fd >= 0 && process_madvise(fd, &iov, 1, MADV_COLD, 0) >= 0) {
 		a->can_act = true;
-	else if (errno == EPERM)
-		warnmsg("acting on memory takes CAP_SYS_NICE: the schemes "
-			"only count what they would act on (run as root, or "
-			"give damonctl the capability: setcap "
-			"cap_sys_nice+ep $(command -v damonctl))");
-	else
-		warnmsg("this kernel cannot advise another process's memory "
-			"(process_madvise: %s, Linux 5.10 or later needed): "
-			"the schemes only count what they would act on",
-			strerror(errno));
+	} else {
+		int err = errno;
+
+		/* The exporter makes an actor per session: said once. */
+		if (err == EPERM && !atomic_exchange(&said_cannot_act, true))
+			warnmsg("acting on memory takes CAP_SYS_NICE: the "
+				"schemes only count what they would act on "
+				"(run as root, or give damonctl the "
+				"capability: setcap cap_sys_nice+ep "
+				"$(command -v damonctl))");
+		else if (err != EPERM &&
+			 !atomic_exchange(&said_cannot_act, true))
+			warnmsg("this kernel cannot advise another process's "
+				"memory (process_madvise: %s, Linux 5.10 or "
+				"later needed): the schemes only count what "
+				"they would act on", strerror(err));
+	}
 	if (fd >= 0)
 		close(fd);
 	for (i = 0; i < n; i++)
@@ -270,48 +279,86 @@ static void log_refusals(struct actor *a, size_t i, uint64_t now)
 	st->log_ns = now + ACTOR_LOG_INTERVAL_NS;
 }
 
+/* The CPU time the acting thread spent since *cpu0, charged to scheme i. */
+static void charge_cpu(struct actor *a, size_t i, uint64_t *cpu0)
+{
+	uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+
+	a->state[i].cpu_used += cpu - *cpu0;
+	a->stats[i].cpu_ns += cpu - *cpu0;
+	*cpu0 = cpu;
+}
+
+static bool over_cpu_quota(const struct actor *a, size_t i)
+{
+	return a->schemes[i].quota_cpu_ns &&
+	       a->state[i].cpu_used >= a->schemes[i].quota_cpu_ns;
+}
+
 /*
- * Advises [start, end) of t, the mapped parts one mapping at a time.
- * Returns the bytes tried (mapped); what was not mapped is counted.
+ * Advises [start, end) of t: the mapped parts, one mapping and at most
+ * ACTOR_CHUNK at a time, so that the time quota and a stop are looked at
+ * between calls.  Returns how far it got; the bytes tried (mapped) are
+ * added to *tried, and what was not mapped is counted.
  */
 static uint64_t advise(struct actor *a, size_t i, struct actor_target *t,
-		       uint64_t start, uint64_t end)
+		       uint64_t start, uint64_t end, uint64_t *tried,
+		       uint64_t *cpu0)
 {
 	struct damonrec_scheme_stats *st = &a->stats[i];
-	uint64_t tried = 0, done = 0;
+	uint64_t done = 0, mapped = 0, reached = start;
 	size_t k;
 
-	for (k = 0; k < t->maps.n; k++) {
+	for (k = 0; k < t->maps.n && reached < end; k++) {
 		const struct map_entry *e = &t->maps.e[k];
-		uint64_t s = e->start > start ? e->start : start;
+		uint64_t s = e->start > reached ? e->start : reached;
 		uint64_t f = e->end < end ? e->end : end;
-		struct iovec iov;
-		ssize_t n;
 
+		if (s >= f)
+			continue;
 		/* The kernel's own pages in every process (VM_PFNMAP or
 		 * VM_IO): never advised, and no use asking each time. */
-		if (s >= f || !strncmp(e->path, "[vvar", 5) ||
-		    !strcmp(e->path, "[vsyscall]"))
+		if (!strncmp(e->path, "[vvar", 5) ||
+		    !strcmp(e->path, "[vsyscall]")) {
+			reached = f;
 			continue;
-		tried += f - s;
-		iov.iov_base = (void *)(uintptr_t)s;
-		iov.iov_len = (size_t)(f - s);
-		n = process_madvise(t->pidfd, &iov, 1,
-				    advice[a->schemes[i].action], 0);
-		if (n >= 0) {
-			done += (uint64_t)n;
-		} else if (errno == ESRCH) {
-			t->gone = true;
-			break;
-		} else {
-			refused(a, i, errno, f - s);
+		}
+		while (s < f) {
+			uint64_t len = f - s < ACTOR_CHUNK ? f - s : ACTOR_CHUNK;
+			struct iovec iov = {
+				.iov_base = (void *)(uintptr_t)s,
+				.iov_len = (size_t)len,
+			};
+			ssize_t n;
+
+			if (a->stop || over_cpu_quota(a, i))
+				goto out;
+			mapped += len;
+			n = process_madvise(t->pidfd, &iov, 1,
+					    advice[a->schemes[i].action], 0);
+			if (n >= 0) {
+				done += (uint64_t)n;
+			} else if (errno == ESRCH) {
+				t->gone = true;
+				reached = end;
+				goto out;
+			} else {
+				refused(a, i, errno, len);
+			}
+			s += len;
+			reached = s;
+			charge_cpu(a, i, cpu0);
 		}
 	}
-	st->unmapped_bytes += end - start - tried;
+	if (reached < end)
+		reached = end;	/* the rest is not mapped */
+out:
+	st->unmapped_bytes += reached - start - mapped;
 	st->applied_bytes += done;
 	if (done)
 		st->applied_regions++;
-	return tried;
+	*tried += mapped;
+	return reached;
 }
 
 struct candidate {
@@ -504,19 +551,15 @@ static void run_scheme(struct actor *a, size_t i, const struct snap *s,
 		acted_prune(qs, sc->age_min_ns, now);
 		n = drop_recent(qs, c, n);
 	}
-	if (!n) {
-		free(c);
-		return;
-	}
 	qsort(c, n, sizeof(*c), by_priority);
 	quota_windows(sc, qs, now);
-	for (k = 0; k < n; k++) {
-		uint64_t len = c[k].end - c[k].start, take = len;
+	for (k = 0; k < n && !a->stop; k++) {
+		uint64_t len = c[k].end - c[k].start, take = len, reached;
 		struct actor_target *t;
 
 		st->matched_regions++;
 		st->matched_bytes += len;
-		if (sc->quota_cpu_ns && qs->cpu_used >= sc->quota_cpu_ns)
+		if (over_cpu_quota(a, i))
 			take = 0;
 		if (sc->quota_bytes) {
 			uint64_t left = sc->quota_bytes > qs->bytes_used ?
@@ -527,10 +570,12 @@ static void run_scheme(struct actor *a, size_t i, const struct snap *s,
 			if (take > left)
 				take = left;
 		}
-		st->quota_bytes += len - take;
-		if (!take)
+		if (!take) {
+			st->quota_bytes += len;
 			continue;
+		}
 		if (!acts(a, i)) {
+			st->quota_bytes += len - take;
 			st->applied_regions++;
 			st->applied_bytes += take;
 			qs->bytes_used += take;
@@ -538,29 +583,20 @@ static void run_scheme(struct actor *a, size_t i, const struct snap *s,
 		}
 		t = target_get(a, c[k].pid);
 		if (!t) {
+			reached = c[k].start + take;
 			st->unmapped_bytes += take;
-			if (ages)
-				acted_add(qs, c[k].pid, c[k].start,
-					  c[k].start + take, now);
-			continue;
+		} else {
+			/* The quota is charged with what was tried, as
+			 * upstream charges it: a refusal took time too. */
+			reached = advise(a, i, t, c[k].start, c[k].start + take,
+					 &qs->bytes_used, &cpu0);
 		}
-		/* The quota is charged with what was tried, as upstream
-		 * charges it: a refused range cost the time all the same. */
-		qs->bytes_used += advise(a, i, t, c[k].start,
-					 c[k].start + take);
-		if (ages)
-			acted_add(qs, c[k].pid, c[k].start, c[k].start + take,
-				  now);
-		if (sc->quota_cpu_ns) {
-			uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-
-			qs->cpu_used += cpu - cpu0;
-			st->cpu_ns += cpu - cpu0;
-			cpu0 = cpu;
-		}
+		/* What the quota or a stop left of it waits for next time. */
+		st->quota_bytes += c[k].end - reached;
+		if (ages && reached > c[k].start)
+			acted_add(qs, c[k].pid, c[k].start, reached, now);
 	}
-	if (!sc->quota_cpu_ns)
-		st->cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	charge_cpu(a, i, &cpu0);
 	if (qs->nacted > nacted)
 		qsort(qs->acted, qs->nacted, sizeof(*qs->acted), by_pid_start);
 	free(c);

@@ -2,6 +2,7 @@
 #ifndef DAMONCTL_ACTOR_H
 #define DAMONCTL_ACTOR_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,9 @@
  */
 
 #define ACTOR_LOG_INTERVAL_NS	(10ULL * 1000000000ULL)
+/* The most one process_madvise(2) call is given: a stop and the time
+ * quota are looked at between calls. */
+#define ACTOR_CHUNK		(8ULL << 20)
 
 struct actor_target;
 
@@ -55,6 +59,7 @@ struct actor {
 	struct damonrec_scheme_stats *stats;	/* cumulative, per scheme */
 	bool can_act;		/* process_madvise(2) is allowed to us */
 	bool log;		/* print refusals (rate-limited) */
+	atomic_bool stop;	/* set by another thread: return soon */
 	struct actor_target *targets;
 	size_t nr_targets;
 	uint64_t next_id;	/* acting pass, to know targets seen in it */
