@@ -22,6 +22,7 @@
 #include "cmdline.h"
 #include "damonctl.h"
 #include "exporter.h"
+#include "scheme.h"
 #include "launch.h"
 #include "units.h"
 
@@ -41,11 +42,13 @@ struct exporter_options {
 	uint64_t max_processes;
 	char *listen, *path, *textfile;
 	uint64_t textfile_ns;
+	struct scheme *schemes;		/* --scheme */
+	size_t nschemes;
 };
 
 enum {
 	OPT_CGROUP = 1000, OPT_PID, OPT_LISTEN, OPT_PATH, OPT_TEXTFILE,
-	OPT_TEXTFILE_INTERVAL, OPT_MAX_PROCESSES,
+	OPT_TEXTFILE_INTERVAL, OPT_MAX_PROCESSES, OPT_SCHEME,
 };
 
 static uint64_t now_ns(void)
@@ -113,6 +116,16 @@ static int take_option(struct exporter_options *o, int opt, char *arg)
 		free(arg);
 		return 0;
 	}
+	case OPT_SCHEME: {
+		char err[512];
+		int ret = 0;
+
+		if (scheme_list_add(&o->schemes, &o->nschemes, arg, err,
+				    sizeof(err)))
+			ret = cmdline_usage("%s", err);
+		free(arg);
+		return ret;
+	}
 	case OPT_MAX_PROCESSES:
 		if (parse_count(arg, 100000, &o->max_processes, &why) ||
 		    !o->max_processes) {
@@ -130,6 +143,7 @@ static int take_option(struct exporter_options *o, int opt, char *arg)
 static void free_options(struct exporter_options *o)
 {
 	cmdline_list_free(o->cgroups, o->ncgroups);
+	scheme_list_free(o->schemes, o->nschemes);
 	free(o->pids);
 	free(o->listen);
 	free(o->path);
@@ -165,6 +179,9 @@ static int parse(struct exporter_options *o, int argc, const char **argv)
 		{ "tlb-flush", 0, POPT_ARG_NONE, &o->tlb_flush, 0,
 		  "flush TLBs after sampling (exact, costs every CPU; within "
 		  "the module's machine-wide budget)", NULL },
+		{ "scheme", 0, POPT_ARG_STRING, NULL, OPT_SCHEME,
+		  "act on the regions that match, as start --scheme does "
+		  "(repeatable; needs CAP_SYS_NICE)", "SCHEME" },
 		{ "no-tune", 0, POPT_ARG_NONE, &o->no_tune, 0,
 		  "keep the intervals fixed (default: auto-tuned to 4%)", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, attr_options_table, 0,
@@ -381,6 +398,8 @@ int cmd_exporter(int argc, const char **argv)
 	ex.sample_given = o.attr.sample_given;
 	ex.per_process = o.per_process;
 	ex.max_processes = (unsigned int)o.max_processes;
+	ex.schemes = o.schemes;
+	ex.nschemes = o.nschemes;
 	pthread_mutex_init(&ex.lock, NULL);
 	ret = build_groups(&ex, &o);
 	if (!ret)

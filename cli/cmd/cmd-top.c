@@ -25,6 +25,8 @@
 #include "damonctl.h"
 #include "device.h"
 #include "launch.h"
+#include "runner.h"
+#include "scheme.h"
 #include "snapshot.h"
 #include "targetset.h"
 #include "top.h"
@@ -41,9 +43,12 @@ struct top_options {
 	struct attr_opts attr;
 	uint64_t iterations;		/* 0: until stopped */
 	int batch;
+	struct scheme *schemes;		/* --scheme */
+	size_t nschemes;
+	struct actor_runner *runner;	/* acting on the snapshots, or NULL */
 };
 
-enum { OPT_PID = 1000, OPT_ITERATIONS, OPT_CGROUP };
+enum { OPT_PID = 1000, OPT_ITERATIONS, OPT_CGROUP, OPT_SCHEME };
 
 static uint64_t now_ns(void)
 {
@@ -71,6 +76,14 @@ static int take_option(struct top_options *o, int opt, const char *arg)
 			return cmdline_usage("--pid '%s' is not a process id", arg);
 		o->pid = (int32_t)v;
 		return 0;
+	case OPT_SCHEME: {
+		char err[512];
+
+		if (scheme_list_add(&o->schemes, &o->nschemes, arg, err,
+				    sizeof(err)))
+			return cmdline_usage("%s", err);
+		return 0;
+	}
 	case OPT_ITERATIONS:
 		if (parse_count(arg, UINT64_MAX, &o->iterations, &why) ||
 		    !o->iterations)
@@ -140,6 +153,18 @@ static int open_session(struct top_options *o, struct session *s,
 	return ret;
 }
 
+/* The schemes' counters as they are now, for the screen. */
+static void schemes_now(const struct top_options *o, struct top_state *t)
+{
+	const struct damonrec_scheme_stats *st;
+
+	if (!o->runner)
+		return;
+	st = runner_stats(o->runner);
+	if (st)
+		memcpy(t->schemes, st, t->nr_schemes * sizeof(*st));
+}
+
 /*
  * Takes the records of one read(); in --batch, each snapshot of the
  * target is printed as it is taken.  1 if the target got a snapshot, -1 if
@@ -156,9 +181,12 @@ static int take(const struct top_options *o, struct top_state *t,
 		rec_frame_get(p, &frame);
 		if (frame.size < REC_FRAME_SIZE || frame.size > len)
 			break;
+		if (frame.type == DAMON_RECORD_SNAPSHOT && o->runner)
+			runner_offer(o->runner, p, frame.size);
 		if (frame.type == DAMON_RECORD_SNAPSHOT &&
 		    top_take(t, p, frame.size, now_ns())) {
 			got = 1;
+			schemes_now(o, t);
 			if (o->batch && top_print_batch(t, BATCH_HOT_ROWS)) {
 				errmsg("writing the snapshot failed");
 				return -1;
@@ -261,6 +289,17 @@ static int run(struct top_options *o, struct session *s)
 	int ret = 0;
 
 	top_init(&t, o->pid, now_ns());
+	if (o->runner) {
+		t.schemes = calloc(o->nschemes, sizeof(*t.schemes));
+		if (!t.schemes) {
+			errmsg("out of memory");
+			top_free(&t);
+			return EXIT_FAIL;
+		}
+		memcpy(t.schemes, o->runner->actor->stats,
+		       o->nschemes * sizeof(*t.schemes));
+		t.nr_schemes = o->nschemes;
+	}
 	if (tui) {
 		/* The screen is only taken once the session runs, so that
 		 * every error above reads as a plain message. */
@@ -319,6 +358,7 @@ static int run(struct top_options *o, struct session *s)
 		endwin();
 		delscreen(screen);
 	}
+	free(t.schemes);
 	top_free(&t);
 	return ret;
 }
@@ -333,6 +373,11 @@ static int groups_mode(struct top_options *o)
 	if (o->command)
 		return cmdline_usage("--cgroup and --follow-children take no "
 				     "COMMAND: start it, then give its --pid");
+	if (o->nschemes)
+		return cmdline_usage("top runs --scheme on one process; for "
+				     "a cgroup or a process tree use 'damonctl "
+				     "start --scheme' or 'damonctl exporter "
+				     "--scheme'");
 	if (o->follow_children && !o->pid)
 		return cmdline_usage("--follow-children applies to --pid");
 	if (o->pid && !o->follow_children)
@@ -390,6 +435,9 @@ int cmd_top(int argc, const char **argv)
 		  "plain text, one block per aggregation, for logs", NULL },
 		{ "iterations", 'n', POPT_ARG_STRING, NULL, OPT_ITERATIONS,
 		  "stop after N aggregations", "N" },
+		{ "scheme", 0, POPT_ARG_STRING, NULL, OPT_SCHEME,
+		  "act on the regions that match, as start --scheme does "
+		  "(repeatable)", "SCHEME" },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, attr_options_table, 0,
 		  "Monitoring attributes (one redraw per aggregation):", NULL },
 		CMDLINE_HELP,
@@ -397,6 +445,8 @@ int cmd_top(int argc, const char **argv)
 	};
 	struct session s = { .dev = { .fd = -1 }, .sig_fd = -1,
 			     .cmd = { .go_fd = -1, .err_fd = -1 } };
+	struct actor_runner runner = { 0 };
+	struct actor actor = { 0 };
 	poptContext ctx;
 	sigset_t old;
 	int rc, ret = 0;
@@ -454,12 +504,25 @@ int cmd_top(int argc, const char **argv)
 	ret = launch_block_signals(&old, &s.sig_fd);
 	if (!ret)
 		ret = open_session(&o, &s, &old);
+	/* Warnings (no CAP_SYS_NICE) before the screen is taken. */
+	if (!ret && o.nschemes) {
+		if (actor_init(&actor, o.schemes, o.nschemes, o.batch) ||
+		    runner_start(&runner, &actor)) {
+			errmsg("cannot run the schemes: %s", strerror(errno));
+			ret = EXIT_FAIL;
+		} else {
+			o.runner = &runner;
+		}
+	}
 	if (!ret)
 		ret = run(&o, &s);
+	runner_free(&runner);
+	actor_free(&actor);
 	close_session(&s);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:
 	cmdline_list_free(o.cgroups, o.ncgroups);
+	scheme_list_free(o.schemes, o.nschemes);
 	poptFreeContext(ctx);
 	return ret;
 }

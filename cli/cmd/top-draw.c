@@ -12,6 +12,7 @@
 
 #include "heatmap.h"
 #include "output.h"
+#include "scheme.h"
 #include "snapshot.h"
 #include "top.h"
 #include "units.h"
@@ -177,6 +178,26 @@ static void wss_line(const struct top_state *t, char *buf, size_t len)
 		 ts ? ts->s.n : 0);
 }
 
+/* What scheme i has done since top started. */
+static void scheme_line(const struct top_state *t, size_t i, char *buf,
+			size_t len)
+{
+	const struct damonrec_scheme_stats *s = &t->schemes[i];
+	char a[UNITS_BUFSZ], b[UNITS_BUFSZ], c[UNITS_BUFSZ];
+	uint64_t refused = 0;
+	int k;
+
+	for (k = 0; k < DAMONREC_NR_REFUSALS; k++)
+		refused += s->refused_bytes[k];
+	snprintf(buf, len, "Scheme %zu %s (%s): %s applied, %s held by "
+		 "quota, %s refused; %s", i + 1, scheme_action_name(s->action),
+		 s->flags & DAMONREC_SCHEME_STAT_ONLY ? "stat only" :
+		 !s->snapshots ? "no snapshot yet" :
+		 s->flags & DAMONREC_SCHEME_ACTIVE ? "acting" : "waiting",
+		 format_size(a, s->applied_bytes), format_size(b, s->quota_bytes),
+		 format_size(c, refused), s->text);
+}
+
 struct hot {
 	const struct view_region *r;
 	double score;
@@ -281,6 +302,10 @@ int top_print_batch(const struct top_state *t, unsigned hot_rows)
 	printf("%s\n", line);
 	wss_line(t, line, sizeof(line));
 	printf("%s\n", line);
+	for (c = 0; c < t->nr_schemes; c++) {
+		scheme_line(t, c, line, sizeof(line));
+		printf("%s\n", line);
+	}
 	if (ts && !hm_build(&g, &ts->s, 1, ts->regions, 80, 1, NULL, 0)) {
 		for (c = 0; c < g.cols; c++) {
 			double v = hm_cell(&g, 0, c);
@@ -301,6 +326,9 @@ int top_print_batch(const struct top_state *t, unsigned hot_rows)
 }
 
 /* ---- the screen ---- */
+
+/* Schemes shown on the screen; --batch shows every one. */
+#define TOP_SCHEME_LINES 3
 
 static bool have_colors;
 
@@ -385,6 +413,7 @@ void top_draw(const struct top_state *t, const char *status)
 	int y = 0, hot_rows;
 	struct libscols_table *tb;
 	char line[256], *text = NULL;
+	size_t i;
 
 	erase();
 	attron(A_BOLD);
@@ -396,6 +425,15 @@ void top_draw(const struct top_state *t, const char *status)
 	mvaddnstr(y++, 0, line, COLS);
 	wss_line(t, line, sizeof(line));
 	mvaddnstr(y++, 0, line, COLS);
+	for (i = 0; i < t->nr_schemes && i < TOP_SCHEME_LINES; i++) {
+		scheme_line(t, i, line, sizeof(line));
+		mvaddnstr(y++, 0, line, COLS);
+	}
+	if (t->nr_schemes > TOP_SCHEME_LINES) {
+		snprintf(line, sizeof(line), "... and %zu more schemes",
+			 t->nr_schemes - TOP_SCHEME_LINES);
+		mvaddnstr(y++, 0, line, COLS);
+	}
 	attron(A_BOLD);
 	mvaddnstr(y++, 0, "Heatmap: the latest aggregations, newest at the "
 		  "bottom; addresses left to right", COLS);

@@ -52,7 +52,8 @@ static char *render(struct exporter *ex, unsigned int max_rows, size_t *len)
 		const struct xp_group *g = &ex->groups[i];
 		struct xp_sums sums;
 
-		xp_sum_group(g, &sums);
+		xp_sum_group(ex, g, &sums);
+		xp_sums_free(&sums);
 		fprintf(f, "%s%s: %" PRIu64 " processes%s, %s monitored, "
 			"working set %s, idle >= 10 s %s\n", g->g.label,
 			g->gone ? " (gone)" : "", sums.targets,

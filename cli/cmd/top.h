@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "maps.h"
+#include "record.h"
 #include "view.h"
 
 /*
@@ -39,6 +40,9 @@ struct top_state {
 	struct maps maps;
 	uint64_t maps_read_ns;
 	double min_access;
+	/* --scheme: what the schemes have done so far (a copy), or none. */
+	struct damonrec_scheme_stats *schemes;
+	size_t nr_schemes;
 };
 
 void top_init(struct top_state *t, int32_t pid, uint64_t origin_ns);

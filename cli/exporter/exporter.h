@@ -6,8 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "device.h"
+#include "runner.h"
+#include "scheme.h"
 #include "targetset.h"
 
 /*
@@ -46,6 +49,10 @@ struct xp_session {
 	size_t cap;
 	/* From its latest snapshot. */
 	uint64_t sample_us, aggr_us, done, due;
+	/* --scheme: acting on its snapshots, and what that did so far. */
+	struct actor *actor;
+	struct actor_runner *runner;
+	struct damonrec_scheme_stats *scheme_stats;
 };
 
 struct xp_group {
@@ -57,6 +64,9 @@ struct xp_group {
 	bool gone;		/* the cgroup or process no longer exists */
 	/* Counters over the exporter's life. */
 	uint64_t cpu_ns, dropped, revoked, snapshots;
+	/* What the schemes of its sessions closed so far did, so that the
+	 * counters never go back. */
+	struct damonrec_scheme_stats *scheme_base;
 };
 
 struct exporter {
@@ -66,6 +76,8 @@ struct exporter {
 	int sample_given;
 	bool per_process;
 	unsigned int max_processes;	/* per-process series, at most */
+	struct scheme *schemes;		/* --scheme, for every session */
+	size_t nschemes;
 	/* The device. */
 	bool device_up;
 	bool device_failed;	/* since it last worked: the next success
@@ -99,9 +111,20 @@ struct xp_sums {
 	uint64_t monitored, wss, idle[XP_NR_IDLE], regions, targets, sessions;
 	uint64_t done, due;		/* samples, latest snapshot of each */
 	double sample_s, aggr_s;	/* means over running sessions */
+	/* Per scheme, over the exporter's life (NULL without --scheme):
+	 * flags are those of any session. */
+	struct damonrec_scheme_stats *schemes;
 };
 
-void xp_sum_group(const struct xp_group *g, struct xp_sums *sums);
+/* What xp_sum_group() allocated. */
+static inline void xp_sums_free(struct xp_sums *sums)
+{
+	free(sums->schemes);
+	sums->schemes = NULL;
+}
+
+void xp_sum_group(const struct exporter *ex, const struct xp_group *g,
+		  struct xp_sums *sums);
 
 struct xp_row {
 	const struct xp_group *g;

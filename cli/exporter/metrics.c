@@ -6,6 +6,7 @@
  * working sets.  damonctl(8) documents every metric.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,86 @@ static void per_process(FILE *f, struct exporter *ex)
 	free(rows);
 }
 
+/*
+ * --scheme: one series per group and scheme (labels scheme, its number in
+ * the order given, and action), counters over the exporter's life.
+ */
+static void schemes(FILE *f, const struct exporter *ex,
+		    const struct xp_sums *sums)
+{
+	static const char *const reasons[DAMONREC_NR_REFUSALS] = {
+		"EINVAL", "EPERM", "EAGAIN", "ENOMEM", "other",
+	};
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;	/* of a u64 in struct damonrec_scheme_stats */
+	} plain[] = {
+		{ "damon_scheme_matched_bytes_total", "counter",
+		  "Bytes of regions that matched the scheme, summed over the snapshots it looked at.",
+		  offsetof(struct damonrec_scheme_stats, matched_bytes) },
+		{ "damon_scheme_applied_bytes_total", "counter",
+		  "Bytes the kernel took the scheme's advice for (for stat: bytes counted).",
+		  offsetof(struct damonrec_scheme_stats, applied_bytes) },
+		{ "damon_scheme_quota_held_bytes_total", "counter",
+		  "Bytes that matched but were held back by the scheme's quotas.",
+		  offsetof(struct damonrec_scheme_stats, quota_bytes) },
+		{ "damon_scheme_unmapped_bytes_total", "counter",
+		  "Bytes that matched but were no longer mapped when acted on: skipped.",
+		  offsetof(struct damonrec_scheme_stats, unmapped_bytes) },
+	};
+	char l[1024];
+	size_t i, j, p;
+	int k;
+
+#define SCHEME_LABELS "{cgroup=\"%s\",scheme=\"%zu\",action=\"%s\""
+#define SCHEME_ARGS esc(ex->groups[i].g.label, l, sizeof(l)), j + 1, \
+	scheme_action_name(ex->schemes[j].action)
+	for (p = 0; p < sizeof(plain) / sizeof(plain[0]); p++) {
+		family(f, plain[p].name, plain[p].type, plain[p].help);
+		for (i = 0; i < ex->ng; i++)
+			for (j = 0; sums[i].schemes && j < ex->nschemes; j++) {
+				uint64_t v;
+
+				memcpy(&v, (const char *)&sums[i].schemes[j] +
+				       plain[p].off, sizeof(v));
+				fprintf(f, "%s" SCHEME_LABELS "} %" PRIu64 "\n",
+					plain[p].name, SCHEME_ARGS, v);
+			}
+	}
+	family(f, "damon_scheme_refused_bytes_total", "counter",
+	       "Bytes the kernel refused to advise, by errno (reason).");
+	for (i = 0; i < ex->ng; i++)
+		for (j = 0; sums[i].schemes && j < ex->nschemes; j++)
+			for (k = 0; k < DAMONREC_NR_REFUSALS; k++)
+				fprintf(f, "damon_scheme_refused_bytes_total"
+					SCHEME_LABELS ",reason=\"%s\"} %" PRIu64 "\n",
+					SCHEME_ARGS, reasons[k],
+					(uint64_t)sums[i].schemes[j].refused_bytes[k]);
+	family(f, "damon_scheme_cpu_seconds_total", "counter",
+	       "The exporter's CPU time acting for the scheme.");
+	for (i = 0; i < ex->ng; i++)
+		for (j = 0; sums[i].schemes && j < ex->nschemes; j++)
+			fprintf(f, "damon_scheme_cpu_seconds_total" SCHEME_LABELS
+				"} %.6f\n", SCHEME_ARGS,
+				sums[i].schemes[j].cpu_ns / 1e9);
+	family(f, "damon_scheme_active", "gauge",
+	       "1 while the scheme's watermarks let it act in any of the group's sessions.");
+	for (i = 0; i < ex->ng; i++)
+		for (j = 0; sums[i].schemes && j < ex->nschemes; j++)
+			fprintf(f, "damon_scheme_active" SCHEME_LABELS "} %d\n",
+				SCHEME_ARGS, !!(sums[i].schemes[j].flags &
+						DAMONREC_SCHEME_ACTIVE));
+	family(f, "damon_scheme_stat_only", "gauge",
+	       "1 if the scheme only counts: the exporter lacks CAP_SYS_NICE.");
+	for (i = 0; i < ex->ng; i++)
+		for (j = 0; sums[i].schemes && j < ex->nschemes; j++)
+			fprintf(f, "damon_scheme_stat_only" SCHEME_LABELS "} %d\n",
+				SCHEME_ARGS, !!(sums[i].schemes[j].flags &
+						DAMONREC_SCHEME_STAT_ONLY));
+#undef SCHEME_LABELS
+#undef SCHEME_ARGS
+}
+
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -116,7 +197,7 @@ char *xp_render(struct exporter *ex, size_t *len)
 		return NULL;
 	}
 	for (i = 0; i < ex->ng; i++) {
-		xp_sum_group(&ex->groups[i], &sums[i]);
+		xp_sum_group(ex, &ex->groups[i], &sums[i]);
 		sessions += sums[i].sessions;
 	}
 	PER_GROUP(f, ex, sums, "damon_monitored_bytes", "gauge",
@@ -180,6 +261,8 @@ char *xp_render(struct exporter *ex, size_t *len)
 			fprintf(f, "damon_aggregation_interval_seconds{cgroup=\"%s\"} %g\n",
 				esc(ex->groups[i].g.label, l, sizeof(l)),
 				sums[i].aggr_s);
+	if (ex->nschemes)
+		schemes(f, ex, sums);
 	if (ex->per_process)
 		per_process(f, ex);
 	family(f, "damon_device_up", "gauge",
@@ -194,6 +277,8 @@ char *xp_render(struct exporter *ex, size_t *len)
 	family(f, "damon_exporter_sessions", "gauge",
 	       "Open /dev/damon sessions of this exporter.");
 	fprintf(f, "damon_exporter_sessions %zu\n", sessions);
+	for (i = 0; i < ex->ng; i++)
+		xp_sums_free(&sums[i]);
 	free(sums);
 	pthread_mutex_unlock(&ex->lock);
 	family(f, "damon_exporter_scrape_duration_seconds", "gauge",

@@ -45,6 +45,103 @@ void xp_log(struct exporter *ex, const char *fmt, ...)
 	errmsg("%s", msg);
 }
 
+/* Adds one scheme's counters to another's (flags: either's). */
+static void add_stats(struct damonrec_scheme_stats *to,
+		      const struct damonrec_scheme_stats *from)
+{
+	int k;
+
+	to->action = from->action;
+	to->flags |= from->flags;
+	to->snapshots += from->snapshots;
+	to->inactive += from->inactive;
+	to->matched_regions += from->matched_regions;
+	to->matched_bytes += from->matched_bytes;
+	to->applied_regions += from->applied_regions;
+	to->applied_bytes += from->applied_bytes;
+	to->quota_bytes += from->quota_bytes;
+	to->unmapped_bytes += from->unmapped_bytes;
+	for (k = 0; k < DAMONREC_NR_REFUSALS; k++)
+		to->refused_bytes[k] += from->refused_bytes[k];
+	to->cpu_ns += from->cpu_ns;
+	if (from->last_errno)
+		to->last_errno = from->last_errno;
+}
+
+/* The latest counters of the session's schemes. */
+static void pull_schemes(struct exporter *ex, struct xp_session *s)
+{
+	const struct damonrec_scheme_stats *st;
+
+	if (!s->runner)
+		return;
+	st = runner_stats(s->runner);
+	if (st)
+		memcpy(s->scheme_stats, st, ex->nschemes * sizeof(*st));
+}
+
+/*
+ * Ends the session's schemes; what they did goes into the group's base,
+ * so that the group's counters only grow.  g is NULL for a session of no
+ * group (the probe), which has none.
+ */
+static void sess_end_schemes(struct exporter *ex, struct xp_group *g,
+			     struct xp_session *s)
+{
+	size_t i;
+
+	if (!s->runner)
+		return;
+	runner_stop(s->runner);
+	pull_schemes(ex, s);
+	for (i = 0; g && g->scheme_base && i < ex->nschemes; i++) {
+		add_stats(&g->scheme_base[i], &s->scheme_stats[i]);
+		/* A closed session acts no more. */
+		g->scheme_base[i].flags &= ~DAMONREC_SCHEME_ACTIVE;
+	}
+	runner_free(s->runner);
+	actor_free(s->actor);
+	free(s->runner);
+	free(s->actor);
+	free(s->scheme_stats);
+	s->runner = NULL;
+	s->actor = NULL;
+	s->scheme_stats = NULL;
+}
+
+/* Sets up the session's schemes; 0, or -1 when out of memory (logged). */
+static int sess_start_schemes(struct exporter *ex, struct xp_group *g,
+			      struct xp_session *s)
+{
+	if (!ex->nschemes || s->runner)
+		return 0;
+	if (!g->scheme_base)
+		g->scheme_base = calloc(ex->nschemes, sizeof(*g->scheme_base));
+	s->actor = calloc(1, sizeof(*s->actor));
+	s->runner = calloc(1, sizeof(*s->runner));
+	s->scheme_stats = calloc(ex->nschemes, sizeof(*s->scheme_stats));
+	if (!g->scheme_base || !s->actor || !s->runner || !s->scheme_stats ||
+	    actor_init(s->actor, ex->schemes, ex->nschemes, true))
+		goto fail;
+	if (runner_start(s->runner, s->actor)) {
+		actor_free(s->actor);
+		goto fail;
+	}
+	memcpy(s->scheme_stats, s->actor->stats,
+	       ex->nschemes * sizeof(*s->scheme_stats));
+	return 0;
+fail:
+	free(s->actor);
+	free(s->runner);
+	free(s->scheme_stats);
+	s->actor = NULL;
+	s->runner = NULL;
+	s->scheme_stats = NULL;
+	xp_log(ex, "out of memory for the schemes: the group's sessions "
+	       "monitor without them");
+	return -1;
+}
+
 static void sess_close(struct xp_session *s)
 {
 	if (s->open) {
@@ -180,6 +277,7 @@ static void sess_apply(struct exporter *ex, struct xp_group *g,
 	}
 	s->dirty = false;
 	if (!s->n) {
+		sess_end_schemes(ex, g, s);
 		sess_close(s);
 		return;
 	}
@@ -192,6 +290,7 @@ static void sess_apply(struct exporter *ex, struct xp_group *g,
 		}
 		s->running = true;
 	}
+	sess_start_schemes(ex, g, s);
 }
 
 static int cmp_i32(const void *a, const void *b)
@@ -337,6 +436,7 @@ static void rescan_group(struct exporter *ex, struct xp_group *g,
 		if (!s->dirty && (s->running || !s->n))
 			continue;
 		if (!s->n) {
+			sess_end_schemes(ex, g, s);
 			sess_close(s);
 			s->dirty = false;
 			continue;
@@ -367,24 +467,51 @@ void xp_free_sessions(struct exporter *ex)
 		struct xp_group *g = &ex->groups[i];
 
 		for (j = 0; j < g->ns; j++) {
+			sess_end_schemes(ex, g, &g->s[j]);
 			sess_close(&g->s[j]);
 			free(g->s[j].t);
 			free(g->s[j].buf);
 		}
 		free(g->s);
 		free(g->skipped);
+		free(g->scheme_base);
+		g->scheme_base = NULL;
 		g->s = NULL;
 		g->skipped = NULL;
 		g->ns = g->nskipped = 0;
 	}
 }
 
-void xp_sum_group(const struct xp_group *g, struct xp_sums *sums)
+/* The group's scheme counters: its closed sessions' and its open ones'. */
+static void sum_schemes(const struct exporter *ex, const struct xp_group *g,
+			struct xp_sums *sums)
+{
+	size_t i, j;
+
+	if (!ex->nschemes)
+		return;
+	sums->schemes = calloc(ex->nschemes, sizeof(*sums->schemes));
+	if (!sums->schemes)
+		return;
+	for (i = 0; i < ex->nschemes; i++) {
+		sums->schemes[i].action = ex->schemes[i].action;
+		if (g->scheme_base)
+			add_stats(&sums->schemes[i], &g->scheme_base[i]);
+		for (j = 0; j < g->ns; j++)
+			if (g->s[j].scheme_stats)
+				add_stats(&sums->schemes[i],
+					  &g->s[j].scheme_stats[i]);
+	}
+}
+
+void xp_sum_group(const struct exporter *ex, const struct xp_group *g,
+		  struct xp_sums *sums)
 {
 	size_t i, j, running = 0;
 	int k;
 
 	memset(sums, 0, sizeof(*sums));
+	sum_schemes(ex, g, sums);
 	for (i = 0; i < g->ns; i++) {
 		const struct xp_session *s = &g->s[i];
 
@@ -515,6 +642,9 @@ static void take_snapshot(struct xp_group *g, struct xp_session *s,
 static void take_records(struct xp_group *g, struct xp_session *s,
 			 const unsigned char *p, size_t len)
 {
+	const unsigned char *last = NULL;
+	size_t last_len = 0;
+
 	while (len >= REC_FRAME_SIZE) {
 		struct rec_frame frame;
 		const char *why;
@@ -524,11 +654,17 @@ static void take_records(struct xp_group *g, struct xp_session *s,
 		if (frame.size < REC_FRAME_SIZE || frame.size > len)
 			break;
 		if (frame.type == DAMON_RECORD_SNAPSHOT &&
-		    !snap_parse(&sn, p, frame.size, &why))
+		    !snap_parse(&sn, p, frame.size, &why)) {
 			take_snapshot(g, s, &sn);
+			last = p;
+			last_len = frame.size;
+		}
 		p += frame.size;
 		len -= frame.size;
 	}
+	/* The schemes act on the newest, in their own thread. */
+	if (last && s->runner)
+		runner_offer(s->runner, last, last_len);
 }
 
 static struct xp_group *group_of(struct exporter *ex, struct xp_session *s)
@@ -582,9 +718,11 @@ void xp_drain(struct exporter *ex, struct xp_session *s)
 		}
 		xp_log(ex, "reading snapshots from %s failed: %s; the session "
 		       "is opened again", s->dev.path, strerror(errno));
+		sess_end_schemes(ex, g, s);
 		sess_close(s);
 		s->dirty = true;
 		break;
 	}
+	pull_schemes(ex, s);
 	pthread_mutex_unlock(&ex->lock);
 }
