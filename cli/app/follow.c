@@ -80,6 +80,7 @@ static int apply(struct follow *f, struct damon_device *dev,
 {
 	int32_t *pids = malloc((n ? n : 1) * sizeof(*pids));
 	uint64_t *starts = malloc((n ? n : 1) * sizeof(*starts));
+	char (*comms)[17];
 	struct damon_targets back;
 	uint32_t nr = (uint32_t)n, i, j;
 	int err;
@@ -129,11 +130,43 @@ static int apply(struct follow *f, struct damon_device *dev,
 		pids = NULL;
 		starts = NULL;
 	}
+	comms = nr ? calloc(nr, sizeof(*comms)) : NULL;
+	for (i = 0; comms && i < nr; i++) {
+		for (j = 0; j < f->n && f->pids[j] != pids[i]; j++)
+			;
+		if (j < f->n && f->comms)
+			memcpy(comms[i], f->comms[j], sizeof(comms[i]));
+		else
+			proc_comm(pids[i], comms[i], sizeof(comms[i]));
+	}
 	free(f->pids);
 	free(f->starts);
+	free(f->comms);
 	f->pids = pids;
 	f->starts = starts;
+	f->comms = comms;
 	f->n = nr;
+	return 0;
+}
+
+/*
+ * A target found between its fork and its exec was named after its
+ * parent: once per rescan the names are read again, and a new one is
+ * written as an exec event.  0, or -1 if writing failed.
+ */
+static int renames(struct follow *f, int fd, uint64_t now_ns)
+{
+	char comm[17];
+	uint32_t i;
+
+	for (i = 0; f->comms && i < f->n; i++) {
+		proc_comm(f->pids[i], comm, sizeof(comm));
+		if (!strcmp(comm, f->comms[i]) || !strcmp(comm, "?"))
+			continue;
+		memcpy(f->comms[i], comm, sizeof(comm));
+		if (write_event(fd, DAMONREC_TARGET_EXEC, f->pids[i], now_ns))
+			return -1;
+	}
 	return 0;
 }
 
@@ -196,7 +229,7 @@ int follow_poll(struct follow *f, struct damon_device *dev, int fd,
 				break;
 		if (i == n) {
 			free(now);
-			return 0;
+			return renames(f, fd, now_ns);
 		}
 	}
 	nold = f->n;
@@ -237,6 +270,8 @@ int follow_poll(struct follow *f, struct damon_device *dev, int fd,
 	}
 	for (i = 0; i < nrefused && !err; i++)
 		err = write_event(fd, DAMONREC_TARGET_REFUSED, refused[i], now_ns);
+	if (!err)
+		err = renames(f, fd, now_ns);
 	free(old);
 	free(refused);
 	if (err)
@@ -255,6 +290,7 @@ void follow_free(struct follow *f)
 	free(f->groups);
 	free(f->pids);
 	free(f->starts);
+	free(f->comms);
 	free(f->refused);
 	memset(f, 0, sizeof(*f));
 }

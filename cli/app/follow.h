@@ -22,6 +22,7 @@ struct follow {
 	size_t ng;
 	int32_t *pids;		/* the session's targets, sorted */
 	uint64_t *starts;	/* their start times */
+	char (*comms)[17];	/* their names, as last written to the file */
 	uint32_t n;
 	struct tproc *refused;	/* refused by the module while they live */
 	size_t nrefused;

@@ -145,13 +145,9 @@ static int scan_file(struct rec_reader *r, const struct at *at,
 
 	sc->origin_ns = r->info.time.monotonic_ns;
 	/* Targets in the order they were given, even those with no regions. */
-	for (i = 0; i < r->info.nr_targets; i++) {
-		struct target_pick *t = pick_for(&sc->picks, r->info.targets[i].pid);
-
-		if (!t)
+	for (i = 0; i < r->info.nr_targets; i++)
+		if (!pick_for(&sc->picks, r->info.targets[i].pid))
 			return -1;
-		t->info = &r->info.targets[i];
-	}
 	while ((ret = rec_next(r, &rec, &len)) > 0) {
 		const unsigned char *cursor;
 		struct kept *k = NULL;
@@ -211,6 +207,16 @@ static int scan_file(struct rec_reader *r, const struct at *at,
 		}
 		if (k && !k->refs)
 			kept_put(k);
+	}
+	/* Names last: arrivals and execs grow and change the list as the
+	 * file is read (and may move it). */
+	for (i = 0; i < sc->picks.n; i++) {
+		size_t j;
+
+		sc->picks.t[i].info = NULL;
+		for (j = 0; j < r->info.nr_targets; j++)
+			if (r->info.targets[j].pid == sc->picks.t[i].pid)
+				sc->picks.t[i].info = &r->info.targets[j];
 	}
 	return ret;
 }

@@ -447,6 +447,7 @@ static int print_target(const void *rec, size_t len, uint64_t origin_ns)
 		[DAMONREC_TARGET_ARRIVED] = "arrived",
 		[DAMONREC_TARGET_LEFT] = "left",
 		[DAMONREC_TARGET_REFUSED] = "refused",
+		[DAMONREC_TARGET_EXEC] = "exec",
 	};
 	struct libscols_table *tb;
 	struct libscols_line *ln;
@@ -458,7 +459,7 @@ static int print_target(const void *rec, size_t len, uint64_t origin_ns)
 		return 0;
 	memcpy(&e, rec, sizeof(e));
 	if (e.hdr_size < sizeof(e) || len - e.hdr_size < sizeof(t) ||
-	    e.event < DAMONREC_TARGET_ARRIVED || e.event > DAMONREC_TARGET_REFUSED)
+	    e.event < DAMONREC_TARGET_ARRIVED || e.event > DAMONREC_TARGET_EXEC)
 		return 0;	/* not one we can read: skipped like any */
 	memcpy(&t, (const unsigned char *)rec + e.hdr_size, sizeof(t));
 	tb = new_table("target", target_cols, T_COUNT);

@@ -352,6 +352,39 @@ static int add_arrival(struct rec_info *info, const unsigned char *p,
 	return parse_target(info, p, len);
 }
 
+/* A target that exec()ed: it takes the new name and command line. */
+static int rename_target(struct rec_info *info, const unsigned char *p,
+			 size_t len)
+{
+	struct damonrec_target rt;
+	struct rec_target_info *t;
+	size_t i;
+
+	if (len < sizeof(rt))
+		return -1;
+	memcpy(&rt, p, sizeof(rt));
+	for (i = 0; i < info->nr_targets; i++)
+		if (info->targets[i].pid == rt.pid)
+			break;
+	if (i == info->nr_targets)
+		return parse_target(info, p, len);
+	if (rt.hdr_size < sizeof(rt) || rt.hdr_size > len)
+		return -1;
+	t = &info->targets[i];
+	free(t->cmdline);
+	memcpy(t->comm, rt.comm, sizeof(rt.comm));
+	t->comm[sizeof(rt.comm)] = '\0';
+	t->cmdline_len = len - rt.hdr_size;
+	t->cmdline = malloc(t->cmdline_len + 1);
+	if (!t->cmdline) {
+		t->cmdline_len = 0;
+		return -1;
+	}
+	memcpy(t->cmdline, p + rt.hdr_size, t->cmdline_len);
+	t->cmdline[t->cmdline_len] = '\0';
+	return 0;
+}
+
 /* Copies a structure that may be shorter (older) or longer (newer). */
 static void copy_struct(void *dst, size_t dlen, const unsigned char *p,
 			size_t len)
@@ -581,6 +614,11 @@ int rec_next(struct rec_reader *r, const void **rec, size_t *len)
 			r->arrivals++;
 		} else if (e.event == DAMONREC_TARGET_LEFT) {
 			r->departures++;
+		} else if (e.event == DAMONREC_TARGET_EXEC) {
+			if (rename_target(&r->info, r->buf + e.hdr_size,
+					  frame.size - e.hdr_size))
+				return stop_at(r, REC_TAIL_CORRUPT,
+					       "a target record is too short");
 		}
 	}
 	r->offset += frame.size;

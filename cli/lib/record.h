@@ -143,6 +143,10 @@ enum damonrec_target_event_kind {
 	DAMONREC_TARGET_ARRIVED = 1,	/* now monitored */
 	DAMONREC_TARGET_LEFT,		/* exited or left the cgroup */
 	DAMONREC_TARGET_REFUSED,	/* found, but the module refused it */
+	DAMONREC_TARGET_EXEC,		/* a target exec()ed: its new name and
+					   command line (one found between
+					   fork and exec was named after its
+					   parent) */
 };
 
 struct damonrec_target_event {

@@ -1712,16 +1712,18 @@ test_start_follow_children() {
 	dctl report -f jsonl f.rec
 	expect_rc 0
 	grep '^{"target"' out > events
-	grep -q '^{"target":\[{"event":"arrived","pid":[0-9]*,"time_ns":[0-9]*,"comm":"sleep"}\]}$' events ||
+	# A child found between its fork and its exec arrives under its
+	# parent's name; an exec event names it once it has exec()ed.
+	grep -q '^{"target":\[{"event":"\(arrived\|exec\)","pid":[0-9]*,"time_ns":[0-9]*,"comm":"sleep"}\]}$' events ||
 		{ cat events; fail "no arrival of the second child"; }
 	grep -q '^{"target":\[{"event":"left","pid":[0-9]*,"time_ns":[0-9]*,"comm":null}\]}$' events ||
 		{ cat events; fail "no departure of the first child"; }
 	# The table names the newcomer too.
 	local newpid
-	newpid=$(sed -n 's/^{"target":\[{"event":"arrived","pid":\([0-9]*\).*/\1/p' events | head -n 1)
-	dctl report f.rec
+	newpid=$(sed -n 's/^{"target":\[{"event":"\(arrived\|exec\)","pid":\([0-9]*\).*"comm":"sleep".*/\2/p' events | head -n 1)
+	dctl report -o PID,COMM f.rec
 	expect_rc 0
-	grep -q "^ *$newpid " out || { show; fail "the table has no regions of the newcomer $newpid"; }
+	grep -q "^ *$newpid sleep *\$" out || { show; fail "the table does not name the newcomer $newpid sleep"; }
 }
 
 # top --pid --follow-children: a table with the process and, once it
