@@ -9,7 +9,7 @@
 # the same monitoring with the stat scheme (under the emulator both the
 # workload and the reclaim run on emulated CPUs; the figures are printed).
 # Then the free-memory watermark: above it nothing is done, below it the
-# scheme acts.
+# scheme acts.  Last, the exporter's --scheme over a cgroup.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/schemes-lib.sh"
 
@@ -113,4 +113,29 @@ c=$(smaps_kb $wpid "$cold" Rss)
 log "below the watermark: cold area resident $c KiB of $((128 * 1024))"
 [ "$(scheme_stat w2.rec applied_bytes)" -gt 0 ] || fail "below the watermark the scheme did nothing"
 [ "$c" -le $((128 * 1024 / 2)) ] || fail "below the watermark the cold area stayed: $c KiB resident"
+kill $wpid
+
+# The exporter runs the schemes too, over a cgroup, and counts in
+# damon_scheme_applied_bytes_total what they paged out.
+command -v curl > /dev/null || fail "curl is missing (.ci/install-deps installs it)"
+ip link set lo up || fail "cannot bring up the loopback interface"
+test_cgroup damon-schemes
+in_cgroup "$SCHEMEWORK" 8 64
+port=9735
+"$DAMONCTL" exporter --cgroup $d --web.listen-address 127.0.0.1:$port \
+	--scheme pageout,access=0%,age=2s.. > exporter.log 2>&1 &
+pids+=("$!")
+applied() {
+	curl -sf http://127.0.0.1:$port/metrics |
+		awk '$1 ~ /^damon_scheme_applied_bytes_total\{cgroup="\/damon-schemes",scheme="1",action="pageout"\}$/ { print $2 }'
+}
+for ((i = 0; i < 90; i++)); do
+	[ "$(applied)" -ge $((48 << 20)) ] 2> /dev/null && break
+	sleep 1
+done
+[ $i -lt 90 ] || { cat exporter.log; fail "the exporter's scheme paged out less than 48 MiB in 90 s"; }
+log "exporter: damon_scheme_applied_bytes_total $(applied)"
+curl -sf http://127.0.0.1:$port/metrics > scrape.txt
+promtool check metrics < scrape.txt > promtool.out 2>&1 ||
+	{ cat promtool.out; fail "promtool check metrics refused the scheme metrics"; }
 echo "PASS"
