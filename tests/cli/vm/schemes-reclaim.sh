@@ -38,14 +38,18 @@ log "stat: matched $matched bytes in all snapshots, counted $applied"
 [ "$matched" -gt 0 ] || fail "stat matched nothing in 14 s, though 512 MiB lay idle"
 [ "$applied" = "$matched" ] || fail "stat without a quota counted $applied of $matched"
 
-# pageout of what has been idle for 5 s.
+# pageout of what has been idle for 5 s.  On the debug kernel (KASAN
+# makes compressing into zram several times dearer) the time to 20% is
+# reported, not checked, and the recording runs longer.
+debug_kernel=0 run=40
+case $(uname -r) in *-damondev-debug) debug_kernel=1 run=120 ;; esac
 first=$(($(grep -c '^rate ' "$wout") + 1))
 "$DAMONCTL" start --pid $wpid --scheme pageout,access=0%,age=5s.. \
-	--duration 40s -o p.rec > p.out 2> p.err &
+	--duration ${run}s -o p.rec > p.out 2> p.err &
 rec=$!
 pids+=("$rec")
 reached=''
-for ((s = 1; s <= 40; s++)); do
+for ((s = 1; s <= run; s++)); do
 	sleep 1
 	c=$(smaps_kb $wpid "$cold" Rss)
 	h=$(smaps_kb $wpid "$hot" Rss)
@@ -66,12 +70,16 @@ c=$(smaps_kb $wpid "$cold" Rss)
 h=$(smaps_kb $wpid "$hot" Rss)
 swapped=$(smaps_kb $wpid "$cold" Swap)
 log "pageout: at the end cold area resident $c KiB (swapped $swapped KiB), hot area $h KiB"
-[ -n "$reached" ] && [ "$reached" -le 30 ] ||
-	fail "the cold area was not down to 20% within 30 s (now $c of $cold_kb KiB)"
+[ -n "$reached" ] || fail "the cold area was not down to 20% in $run s (now $c of $cold_kb KiB)"
+if [ $debug_kernel = 1 ]; then
+	log "down to 20% after $reached s (debug kernel: reported, not checked)"
+else
+	[ "$reached" -le 30 ] || fail "the cold area was down to 20% only after $reached s, not within 30 s"
+fi
 [ "$h" -ge $((hot_kb * 95 / 100)) ] || fail "the hot area ended $h of $hot_kb KiB resident"
 log "rate of the hot writes: $base_rate pages/s with stat, $reclaim_rate after pageout" \
 	"($(awk -v a=$base_rate -v b=$reclaim_rate 'BEGIN { printf "%+.1f%%", (b - a) * 100 / a }'))"
-[ $((reclaim_rate * 100)) -ge $((base_rate * 90)) ] ||
+[ $debug_kernel = 1 ] || [ $((reclaim_rate * 100)) -ge $((base_rate * 90)) ] ||
 	fail "the workload slowed by more than 10%: $base_rate -> $reclaim_rate pages/s"
 dctl report --schemes p.rec
 expect_rc 0
@@ -81,10 +89,10 @@ applied=$(scheme_stat p.rec applied_bytes)
 [ "$applied" -ge $((cold_kb * 1024 * 80 / 100)) ] ||
 	fail "report --schemes says only $applied bytes were paged out"
 # As upstream resets a region's age once acted on, the cold area waits 5 s
-# again before the next try: in 40 s at most 8 tries (without it, one per
-# aggregation interval: 400).
-[ "$applied" -le $((cold_kb * 1024 * 9)) ] ||
-	fail "$applied bytes paged out in 40 s: the cold area was advised again before it aged 5 s"
+# again before the next try: at most one try per 5 s (without it, one per
+# aggregation interval: 20 times as many).
+[ "$applied" -le $((cold_kb * 1024 * (run / 5 + 1))) ] ||
+	fail "$applied bytes paged out in $run s: the cold area was advised again before it aged 5 s"
 refused=$(scheme_stat p.rec refused_einval_bytes)
 [ "$refused" = 0 ] || fail "the kernel refused $refused bytes of plain anonymous memory"
 kill $wpid
