@@ -128,7 +128,7 @@ static void help(poptContext ctx)
 	      "collapse, willneed, stat\n"
 	      "  size=MIN..MAX access=MIN..MAX age=MIN..MAX quota=SIZE/s "
 	      "cpu=10ms/s\n  free=HIGH/MID/LOW psi=MAX[/RESUME] psi-from=CGROUP\n"
-	      "  e.g. --scheme pageout,access=0%%,age=30s..,quota=64M/s; see "
+	      "  e.g. --scheme pageout,access=0%,age=30s..,quota=64M/s; see "
 	      "damonctl(8), SCHEMES.\n", stdout);
 }
 

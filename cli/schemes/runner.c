@@ -3,6 +3,7 @@
  * The actor's thread (see runner.h).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,7 @@ static void *run(void *arg)
 
 int runner_start(struct actor_runner *r, struct actor *a)
 {
+	sigset_t all, old;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -68,7 +70,14 @@ int runner_start(struct actor_runner *r, struct actor *a)
 	memcpy(r->shared, a->stats, a->n * sizeof(*a->stats));
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
+	/* Every signal blocked in the thread, from its first instruction:
+	 * the callers read theirs from a signalfd, and a signal a thread
+	 * leaves unblocked goes to that thread (SIGINT's default action
+	 * would end the process without its end record). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	err = pthread_create(&r->thread, NULL, run, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		pthread_mutex_destroy(&r->lock);
 		pthread_cond_destroy(&r->cond);

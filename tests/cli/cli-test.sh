@@ -1125,6 +1125,30 @@ test_scheme_psi() {
 	[ "$(grep -c 'cannot read memory pressure' err)" = 1 ] || fail "the unreadable file was not rate-limited"
 }
 
+# The schemes' thread must not take the signals meant for the recorder's
+# signalfd: SIGINT and SIGTERM still end the recording cleanly, with the
+# schemes' counters and the end record written.
+test_scheme_signals() {
+	need python3
+	local sig
+	for sig in INT TERM; do
+		workload
+		rm -f damon.rec	# start_recorder waits for a new one's header
+		set -m	# else a background job starts with SIGINT ignored
+		start_recorder --pid "$target" "${fast[@]}" --scheme stat
+		sleep 0.5
+		kill -$sig "$recorder"
+		wait "$recorder"
+		rc=$?
+		set +m
+		valgrind_clean
+		expect_rc 0
+		expect_summary '[0-9]+' "stopped by SIG$sig"
+		expect_end "\"signal\":\"SIG$sig\""
+		[ "$(scheme_stat snapshots)" -ge 1 ] || fail "no schemes record after SIG$sig"
+	done
+}
+
 # top --scheme shows what each scheme has done, under the working set.
 test_top_scheme() {
 	workload
