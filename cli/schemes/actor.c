@@ -474,11 +474,13 @@ static void acted_prune(struct actor_state *qs, uint64_t age_min_ns,
 	qs->nacted = n;
 }
 
-/* Whether [start, end) of pid overlaps a range acted on lately. */
-static bool acted_overlaps(const struct actor_state *qs, int32_t pid,
-			   uint64_t start, uint64_t end)
+/* How much of [start, end) of pid was acted on lately (ranges acted on
+ * may overlap: the sum is capped at the length). */
+static uint64_t acted_covered(const struct actor_state *qs, int32_t pid,
+			      uint64_t start, uint64_t end)
 {
 	size_t lo = 0, hi = qs->nacted;
+	uint64_t covered = 0;
 
 	/* The first range of a later pid, or of this pid at or past end. */
 	while (lo < hi) {
@@ -498,9 +500,10 @@ static bool acted_overlaps(const struct actor_state *qs, int32_t pid,
 		if (r->pid != pid || r->start + qs->acted_max_len <= start)
 			break;
 		if (r->end > start)
-			return true;
+			covered += (r->end < end ? r->end : end) -
+				   (r->start > start ? r->start : start);
 	}
-	return false;
+	return covered < end - start ? covered : end - start;
 }
 
 static void acted_add(struct actor_state *qs, int32_t pid, uint64_t start,
@@ -522,14 +525,21 @@ static void acted_add(struct actor_state *qs, int32_t pid, uint64_t start,
 	};
 }
 
-/* Drops the candidates acted on within the scheme's least age. */
+/*
+ * Drops the candidates mostly acted on within the scheme's least age.  The
+ * module merges and splits regions; upstream gives a merged region the
+ * size-weighted mean of the ages, so one that is half or more a region
+ * just acted on (age 0) is as young as that: it waits.  One that is
+ * mostly older goes, the part acted on with it.
+ */
 static size_t drop_recent(struct actor_state *qs, struct candidate *c,
 			  size_t n)
 {
 	size_t k, kept = 0;
 
 	for (k = 0; k < n; k++)
-		if (!acted_overlaps(qs, c[k].pid, c[k].start, c[k].end))
+		if (2 * acted_covered(qs, c[k].pid, c[k].start, c[k].end) <
+		    c[k].end - c[k].start)
 			c[kept++] = c[k];
 	return kept;
 }

@@ -18,6 +18,8 @@ expect_in err "there is no process to record in the cgroup $d"
 
 in_cgroup "$MEMTOUCH" 16 0
 first=$!
+# in_cgroup's shell moves itself in: until then the cgroup is empty.
+wait_for "grep -qx $first $d/cgroup.procs" 30
 "$DAMONCTL" start --cgroup $d --update 500ms --duration 8s -o c.rec \
 	> start.out 2> start.err &
 rec=$!
@@ -89,6 +91,7 @@ grep -q "memtouch\|anon" out || { show; fail "the hot view of $late is empty"; }
 # top --cgroup: a table of the cgroup's processes.
 in_cgroup "$MEMTOUCH" 16 0
 t1=$!
+wait_for "grep -qx $t1 $d/cgroup.procs" 30
 dctl top --cgroup $d --batch -n 3
 expect_rc 0
 cat out
