@@ -9,6 +9,11 @@
  * mlock()s.  All are filled with data that is not one byte repeated, so
  * zram stores real pages.
  *
+ * It writes every page of the hot area, then sleeps 5 ms, and so on: the
+ * hot area stays hot (each page written every few milliseconds) while the
+ * workload leaves the VM's two emulated CPUs to the kernel thread and to
+ * the reclaim it is tested with, as a service does between requests.
+ *
  * It prints "hot START END", "cold START END" and "locked START END"
  * (hexadecimal, as /proc/PID/maps has them), then "ready", then once a
  * second "rate N": the hot pages it wrote in that second.
@@ -107,9 +112,12 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	next = now() + 1;
 	for (;;) {
+		struct timespec pause = { .tv_nsec = 5000000 };
+
 		for (i = 0; i < hot_size; i += PAGE)
 			hot[i]++;
 		pages += hot_size / PAGE;
+		nanosleep(&pause, NULL);
 		if (now() >= next) {
 			printf("rate %llu\n", pages);
 			fflush(stdout);
