@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "scheme.h"
 #include "damonctl.h"
 
 poptContext cmdline_context(int argc, const char **argv,
@@ -68,4 +69,13 @@ int cmdline_usage(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nRun '%s --help' for the options.\n", command_name);
 	return EXIT_USAGE;
+}
+
+int cmdline_scheme(struct scheme **v, size_t *n, const char *arg)
+{
+	char err[512];
+
+	if (scheme_list_add(v, n, arg, err, sizeof(err)))
+		return cmdline_usage("%s", err);
+	return 0;
 }

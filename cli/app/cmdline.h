@@ -30,4 +30,8 @@ int cmdline_bad_option(poptContext ctx, int rc);
 /* A usage error: the sentence, then where to get help; EXIT_USAGE. */
 int cmdline_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct scheme;
+/* --scheme ARG appended to v[0..*n): 0, or EXIT_USAGE after the sentence. */
+int cmdline_scheme(struct scheme **v, size_t *n, const char *arg);
+
 #endif

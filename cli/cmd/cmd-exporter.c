@@ -117,12 +117,8 @@ static int take_option(struct exporter_options *o, int opt, char *arg)
 		return 0;
 	}
 	case OPT_SCHEME: {
-		char err[512];
-		int ret = 0;
+		int ret = cmdline_scheme(&o->schemes, &o->nschemes, arg);
 
-		if (scheme_list_add(&o->schemes, &o->nschemes, arg, err,
-				    sizeof(err)))
-			ret = cmdline_usage("%s", err);
 		free(arg);
 		return ret;
 	}

@@ -93,14 +93,8 @@ static int take_option(struct start_options *o, int opt, const char *arg)
 		return add_pids(o, arg);
 	case OPT_CGROUP:
 		return cmdline_append(&o->cgroups, &o->ncgroups, arg);
-	case OPT_SCHEME: {
-		char err[512];
-
-		if (scheme_list_add(&o->schemes, &o->nschemes, arg, err,
-				    sizeof(err)))
-			return cmdline_usage("%s", err);
-		return 0;
-	}
+	case OPT_SCHEME:
+		return cmdline_scheme(&o->schemes, &o->nschemes, arg);
 	case OPT_DURATION:
 		if (parse_duration_ns(arg, &o->duration_ns, &why))
 			return cmdline_usage("--duration '%s' %s", arg, why);

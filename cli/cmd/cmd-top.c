@@ -76,14 +76,8 @@ static int take_option(struct top_options *o, int opt, const char *arg)
 			return cmdline_usage("--pid '%s' is not a process id", arg);
 		o->pid = (int32_t)v;
 		return 0;
-	case OPT_SCHEME: {
-		char err[512];
-
-		if (scheme_list_add(&o->schemes, &o->nschemes, arg, err,
-				    sizeof(err)))
-			return cmdline_usage("%s", err);
-		return 0;
-	}
+	case OPT_SCHEME:
+		return cmdline_scheme(&o->schemes, &o->nschemes, arg);
 	case OPT_ITERATIONS:
 		if (parse_count(arg, UINT64_MAX, &o->iterations, &why) ||
 		    !o->iterations)

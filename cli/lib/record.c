@@ -306,32 +306,47 @@ static char *strndup_payload(const unsigned char *p, size_t len)
 	return strndup((const char *)p, len);
 }
 
-static int parse_target(struct rec_info *info, const unsigned char *p,
-			size_t len)
+/* Fills t (whose old command line is freed) from a target payload. */
+static int fill_target(struct rec_target_info *t, const unsigned char *p,
+		       size_t len)
 {
 	struct damonrec_target rt;
-	struct rec_target_info *t, *grown;
 
 	if (len < sizeof(rt))
 		return -1;
 	memcpy(&rt, p, sizeof(rt));
 	if (rt.hdr_size < sizeof(rt) || rt.hdr_size > len)
 		return -1;
-	grown = realloc(info->targets, (info->nr_targets + 1) * sizeof(*t));
-	if (!grown)
-		return -1;
-	info->targets = grown;
-	t = &info->targets[info->nr_targets];
+	free(t->cmdline);
 	memset(t, 0, sizeof(*t));
 	t->pid = rt.pid;
 	t->flags = rt.flags;
 	memcpy(t->comm, rt.comm, sizeof(rt.comm));
 	t->cmdline_len = len - rt.hdr_size;
 	t->cmdline = malloc(t->cmdline_len + 1);
-	if (!t->cmdline)
+	if (!t->cmdline) {
+		t->cmdline_len = 0;
 		return -1;
+	}
 	memcpy(t->cmdline, p + rt.hdr_size, t->cmdline_len);
 	t->cmdline[t->cmdline_len] = '\0';
+	return 0;
+}
+
+static int parse_target(struct rec_info *info, const unsigned char *p,
+			size_t len)
+{
+	struct rec_target_info *grown;
+
+	grown = realloc(info->targets, (info->nr_targets + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	info->targets = grown;
+	memset(&grown[info->nr_targets], 0, sizeof(*grown));
+	if (fill_target(&grown[info->nr_targets], p, len)) {
+		free(grown[info->nr_targets].cmdline);
+		return -1;
+	}
 	info->nr_targets++;
 	return 0;
 }
@@ -357,7 +372,6 @@ static int rename_target(struct rec_info *info, const unsigned char *p,
 			 size_t len)
 {
 	struct damonrec_target rt;
-	struct rec_target_info *t;
 	size_t i;
 
 	if (len < sizeof(rt))
@@ -365,24 +379,8 @@ static int rename_target(struct rec_info *info, const unsigned char *p,
 	memcpy(&rt, p, sizeof(rt));
 	for (i = 0; i < info->nr_targets; i++)
 		if (info->targets[i].pid == rt.pid)
-			break;
-	if (i == info->nr_targets)
-		return parse_target(info, p, len);
-	if (rt.hdr_size < sizeof(rt) || rt.hdr_size > len)
-		return -1;
-	t = &info->targets[i];
-	free(t->cmdline);
-	memcpy(t->comm, rt.comm, sizeof(rt.comm));
-	t->comm[sizeof(rt.comm)] = '\0';
-	t->cmdline_len = len - rt.hdr_size;
-	t->cmdline = malloc(t->cmdline_len + 1);
-	if (!t->cmdline) {
-		t->cmdline_len = 0;
-		return -1;
-	}
-	memcpy(t->cmdline, p + rt.hdr_size, t->cmdline_len);
-	t->cmdline[t->cmdline_len] = '\0';
-	return 0;
+			return fill_target(&info->targets[i], p, len);
+	return parse_target(info, p, len);
 }
 
 /* Copies a structure that may be shorter (older) or longer (newer). */
