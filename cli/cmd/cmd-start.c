@@ -211,8 +211,8 @@ static int open_session(struct start_options *o, struct recording *rec,
 	if (!ret)
 		ret = device_check(&rec->dev, &o->attr.attrs);
 	if (!ret) {
-		device_fit_flush_budget(&rec->dev, &o->attr.attrs,
-					o->attr.sample_given);
+		device_fit_attrs(&rec->dev, &o->attr.attrs,
+				 o->attr.sample_given);
 		ret = device_set_attrs(&rec->dev, &o->attr.attrs);
 	}
 	if (!ret && rec->follow) {

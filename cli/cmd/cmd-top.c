@@ -115,8 +115,8 @@ static int open_session(struct top_options *o, struct session *s,
 	if (!ret)
 		ret = device_check(&s->dev, &o->attr.attrs);
 	if (!ret) {
-		device_fit_flush_budget(&s->dev, &o->attr.attrs,
-					o->attr.sample_given);
+		device_fit_attrs(&s->dev, &o->attr.attrs,
+				 o->attr.sample_given);
 		ret = device_set_attrs(&s->dev, &o->attr.attrs);
 	}
 	if (!ret)

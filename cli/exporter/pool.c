@@ -171,8 +171,7 @@ static int sess_open(struct exporter *ex, struct xp_session *s)
 		explain_handshake(msg, sizeof(msg), errno, s->dev.path);
 		goto fail_close;
 	}
-	if (a.flags & DAMON_ATTR_TLB_FLUSH)
-		device_fit_flush_budget(&s->dev, &a, ex->sample_given);
+	device_fit_attrs(&s->dev, &a, ex->sample_given);
 	if (!(s->dev.hs.features & DAMON_FEAT_AUTOTUNE))
 		a.tune_goal_bp = 0;
 	back = a;

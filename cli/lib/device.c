@@ -446,41 +446,53 @@ int device_check(const struct damon_device *dev, const struct damon_attrs *a)
  * TLB flushes are on by default, and the module spaces them for users
  * without CAP_SYS_ADMIN or CAP_PERFMON: sample as often as the budget
  * allows rather than fail, unless the user chose the interval.
+ *
+ * Auto-tuning without a floor the user chose gets damo's (5 ms), or the
+ * start interval if that is shorter, and never less than the budget: the
+ * module's own least interval (100 us) is a floor no always-on monitor
+ * wants, since a workload hotter than the goal drives the intervals down
+ * to it for good (seen: a kdamond spending a whole CPU, with a TLB flush
+ * every 100 us, and doing 0.14% of its samples).  A floor the user chose
+ * is left for the module to judge.
  */
-void device_fit_flush_budget(const struct damon_device *dev,
-			     struct damon_attrs *a, int sample_given)
+void device_fit_attrs(const struct damon_device *dev, struct damon_attrs *a,
+		      int sample_given)
 {
 	uint64_t min = dev->hs.flush_min_sample_us;
+	int default_floor = a->tune_goal_bp && !a->tune_min_sample_us;
 	char have[UNITS_BUFSZ], need[UNITS_BUFSZ];
 
-	/*
-	 * Auto-tuning may not go below the budget either; a floor the user
-	 * chose (non-zero) is left for the module to judge.
-	 */
-	if ((a->flags & DAMON_ATTR_TLB_FLUSH) && a->tune_goal_bp &&
-	    !a->tune_min_sample_us && min != UINT64_MAX)
-		a->tune_min_sample_us = min;
 	if (!(a->flags & DAMON_ATTR_TLB_FLUSH) || sample_given ||
-	    a->sample_us >= min)
-		return;
-	format_duration_us(have, a->sample_us);
-	if (min == UINT64_MAX) {
+	    a->sample_us >= min) {
+		/* as chosen */
+	} else if (min == UINT64_MAX) {
+		format_duration_us(have, a->sample_us);
 		a->flags &= ~DAMON_ATTR_TLB_FLUSH;
 		warnmsg("note: sampling without TLB flushes: the damondev module "
 			"allows them only to CAP_SYS_ADMIN or CAP_PERFMON "
 			"(tlb_flush_max_hz is 0), so hot pages may look idle");
-		return;
+	} else {
+		format_duration_us(have, a->sample_us);
+		format_duration_us(need, min);
+		warnmsg("note: sampling every %s, not %s: the damondev module "
+			"allows users without CAP_PERFMON so many TLB flushes a "
+			"second machine-wide (tlb_flush_max_hz); pass "
+			"--no-tlb-flush to sample every %s without them",
+			need, have, have);
+		a->sample_us = min;
+		if (a->aggr_us < min)
+			a->aggr_us = min;
+		if (a->update_us < a->aggr_us)
+			a->update_us = a->aggr_us;
 	}
-	format_duration_us(need, min);
-	warnmsg("note: sampling every %s, not %s: the damondev module allows "
-		"users without CAP_PERFMON so many TLB flushes a second "
-		"machine-wide (tlb_flush_max_hz); pass --no-tlb-flush to sample "
-		"every %s without them", need, have, have);
-	a->sample_us = min;
-	if (a->aggr_us < min)
-		a->aggr_us = min;
-	if (a->update_us < a->aggr_us)
-		a->update_us = a->aggr_us;
+	if (!default_floor)
+		return;
+	a->tune_min_sample_us = DEVICE_TUNE_MIN_SAMPLE_US;
+	if (a->tune_min_sample_us > a->sample_us)
+		a->tune_min_sample_us = a->sample_us;
+	if ((a->flags & DAMON_ATTR_TLB_FLUSH) && min != UINT64_MAX &&
+	    a->tune_min_sample_us < min)
+		a->tune_min_sample_us = min;
 }
 
 int device_set_attrs(struct damon_device *dev, const struct damon_attrs *a)

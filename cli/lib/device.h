@@ -29,8 +29,14 @@ int device_open(struct damon_device *dev);
 int device_handshake(struct damon_device *dev);
 /* Refuses a module that cannot do what the attributes ask for. */
 int device_check(const struct damon_device *dev, const struct damon_attrs *a);
-void device_fit_flush_budget(const struct damon_device *dev,
-			     struct damon_attrs *a, int sample_given);
+/*
+ * The defaults that depend on the module and the user: the sampling
+ * interval the TLB flush budget allows, auto-tuning's floor.
+ */
+void device_fit_attrs(const struct damon_device *dev, struct damon_attrs *a,
+		      int sample_given);
+/* Auto-tuning's least sampling interval unless the user gives one: damo's. */
+#define DEVICE_TUNE_MIN_SAMPLE_US	5000
 int device_set_attrs(struct damon_device *dev, const struct damon_attrs *a);
 /* command_pid: the pid damonctl started, named as COMMAND in errors. */
 int device_set_targets(struct damon_device *dev, const int32_t *pids,

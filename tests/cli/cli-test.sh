@@ -867,8 +867,15 @@ test_rec_tune() {
 	FAKEDEV_SNAPSHOTS=3 with_fakedev dctl start --pid "$target" "${fast[@]}" --tune
 	expect_rc 0
 	expect_end '"cause":"targets-exited"'
-	head -n 1 out | grep -qF '"tune_goal_bp":400,"tune_min_sample_us":0,"tune_max_sample_us":0' ||
-		{ show; fail "--tune did not ask for 4%"; }
+	# The floor: damo's 5 ms, or the start interval (1 ms) if shorter.
+	head -n 1 out | grep -qF '"tune_goal_bp":400,"tune_min_sample_us":1000,"tune_max_sample_us":0' ||
+		{ show; fail "--tune did not ask for 4% from 1 ms up"; }
+	FAKEDEV_SNAPSHOTS=3 with_fakedev dctl start --pid "$target" --force \
+		--sample 20ms --aggr 200ms --tune
+	expect_rc 0
+	dctl report -f jsonl damon.rec
+	head -n 1 out | grep -qF '"tune_goal_bp":400,"tune_min_sample_us":5000,"tune_max_sample_us":0' ||
+		{ show; fail "--tune did not keep tuning above 5 ms"; }
 	FAKEDEV_SNAPSHOTS=3 with_fakedev dctl start --pid "$target" "${fast[@]}" \
 		--force --tune=0.5% --tune-min-sample 2ms --tune-max-sample 1s
 	expect_rc 0
