@@ -150,7 +150,7 @@ void actor_free(struct actor *a)
 		target_release(&a->targets[i]);
 	free(a->targets);
 	for (i = 0; a->state && i < a->n; i++)
-		free(a->state[i].acted);
+		acted_free(&a->state[i].acted);
 	free(a->state);
 	free(a->stats);
 	memset(a, 0, sizeof(*a));
@@ -446,102 +446,55 @@ static void quota_windows(const struct scheme *sc, struct actor_state *st,
 	}
 }
 
-static int by_pid_start(const void *x, const void *y)
+struct pieces {
+	struct candidate *c;
+	size_t n, cap;
+	const struct candidate *of;
+};
+
+static bool piece_add(void *arg, uint64_t start, uint64_t end)
 {
-	const struct actor_acted *a = x, *b = y;
+	struct pieces *p = arg;
 
-	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	return a->start < b->start ? -1 : a->start > b->start;
-}
-
-/* Forgets actions older than the least age: they hold nothing back. */
-static void acted_prune(struct actor_state *qs, uint64_t age_min_ns,
-			uint64_t now)
-{
-	size_t k, n = 0;
-
-	qs->acted_max_len = 0;
-	for (k = 0; k < qs->nacted; k++) {
-		struct actor_acted *r = &qs->acted[k];
-
-		if (r->at_ns + age_min_ns <= now)
-			continue;
-		if (r->end - r->start > qs->acted_max_len)
-			qs->acted_max_len = r->end - r->start;
-		qs->acted[n++] = *r;
-	}
-	qs->nacted = n;
-}
-
-/* How much of [start, end) of pid was acted on lately (ranges acted on
- * may overlap: the sum is capped at the length). */
-static uint64_t acted_covered(const struct actor_state *qs, int32_t pid,
-			      uint64_t start, uint64_t end)
-{
-	size_t lo = 0, hi = qs->nacted;
-	uint64_t covered = 0;
-
-	/* The first range of a later pid, or of this pid at or past end. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct actor_acted *r = &qs->acted[mid];
-
-		if (r->pid < pid || (r->pid == pid && r->start < end))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* Back through those that start before end, as far as the longest
-	 * could reach. */
-	while (lo-- > 0) {
-		const struct actor_acted *r = &qs->acted[lo];
-
-		if (r->pid != pid || r->start + qs->acted_max_len <= start)
-			break;
-		if (r->end > start)
-			covered += (r->end < end ? r->end : end) -
-				   (r->start > start ? r->start : start);
-	}
-	return covered < end - start ? covered : end - start;
-}
-
-static void acted_add(struct actor_state *qs, int32_t pid, uint64_t start,
-		      uint64_t end, uint64_t now)
-{
-	if (qs->nacted == qs->capacted) {
-		size_t cap = qs->capacted ? qs->capacted * 2 : 256;
-		struct actor_acted *g = realloc(qs->acted, cap * sizeof(*g));
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct candidate *g = realloc(p->c, cap * sizeof(*g));
 
 		if (!g)
-			return;	/* it may be tried again sooner: no harm */
-		qs->acted = g;
-		qs->capacted = cap;
+			return false;
+		p->c = g;
+		p->cap = cap;
 	}
-	if (end - start > qs->acted_max_len)
-		qs->acted_max_len = end - start;
-	qs->acted[qs->nacted++] = (struct actor_acted){
-		.pid = pid, .start = start, .end = end, .at_ns = now,
-	};
+	p->c[p->n] = *p->of;
+	p->c[p->n].start = start;
+	p->c[p->n].end = end;
+	p->n++;
+	return true;
 }
 
 /*
- * Drops the candidates mostly acted on within the scheme's least age.  The
- * module merges and splits regions; upstream gives a merged region the
- * size-weighted mean of the ages, so one that is half or more a region
- * just acted on (age 0) is as young as that: it waits.  One that is
- * mostly older goes, the part acted on with it.
+ * Cuts out of the candidates what was acted on within the scheme's least
+ * age (see acted.h), and frees them.  NULL with *n 0 if nothing is left
+ * (or no memory: then the scheme skips this snapshot).
  */
-static size_t drop_recent(struct actor_state *qs, struct candidate *c,
-			  size_t n)
+static struct candidate *trim_recent(const struct acted_set *acted,
+				     struct candidate *c, size_t *n)
 {
-	size_t k, kept = 0;
+	struct pieces p = { 0 };
+	size_t k;
 
-	for (k = 0; k < n; k++)
-		if (2 * acted_covered(qs, c[k].pid, c[k].start, c[k].end) <
-		    c[k].end - c[k].start)
-			c[kept++] = c[k];
-	return kept;
+	for (k = 0; k < *n; k++) {
+		p.of = &c[k];
+		if (!acted_gaps(acted, c[k].pid, c[k].start, c[k].end,
+				piece_add, &p)) {
+			free(p.c);
+			p = (struct pieces){ 0 };
+			break;
+		}
+	}
+	free(c);
+	*n = p.n;
+	return p.c;
 }
 
 static void run_scheme(struct actor *a, size_t i, const struct snap *s,
@@ -551,15 +504,15 @@ static void run_scheme(struct actor *a, size_t i, const struct snap *s,
 	struct damonrec_scheme_stats *st = &a->stats[i];
 	struct actor_state *qs = &a->state[i];
 	uint64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	size_t n, k, nacted = qs->nacted;
+	size_t n, k;
 	struct candidate *c;
 	bool ages;
 
 	c = candidates(sc, s, &n);
 	ages = acts(a, i) && sc->age_min_ns;
 	if (ages) {
-		acted_prune(qs, sc->age_min_ns, now);
-		n = drop_recent(qs, c, n);
+		acted_prune(&qs->acted, sc->age_min_ns, now);
+		c = trim_recent(&qs->acted, c, &n);
 	}
 	qsort(c, n, sizeof(*c), by_priority);
 	quota_windows(sc, qs, now);
@@ -604,11 +557,11 @@ static void run_scheme(struct actor *a, size_t i, const struct snap *s,
 		/* What the quota or a stop left of it waits for next time. */
 		st->quota_bytes += c[k].end - reached;
 		if (ages && reached > c[k].start)
-			acted_add(qs, c[k].pid, c[k].start, reached, now);
+			acted_add(&qs->acted, c[k].pid, c[k].start, reached,
+				  now);
 	}
 	charge_cpu(a, i, &cpu0);
-	if (qs->nacted > nacted)
-		qsort(qs->acted, qs->nacted, sizeof(*qs->acted), by_pid_start);
+	acted_sort(&qs->acted);
 	free(c);
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acted.h"
 #include "record.h"
 #include "scheme.h"
 #include "snapshot.h"
@@ -26,25 +27,9 @@
 
 struct actor_target;
 
-/* A range a scheme acted on, and when. */
-struct actor_acted {
-	int32_t pid;
-	uint64_t start, end;
-	uint64_t at_ns;
-};
-
 struct actor_state {
 	bool free_on, psi_on;		/* the watermarks' hysteresis */
-	/*
-	 * Upstream DAMOS resets a region's age once an action was applied to
-	 * it, so that the region must stay idle for the scheme's least age
-	 * again before the next try.  The ages are the module's, so we keep
-	 * what was acted on and when, sorted by pid and start, and let it
-	 * wait as long.
-	 */
-	struct actor_acted *acted;
-	size_t nacted, capacted;
-	uint64_t acted_max_len;
+	struct acted_set acted;		/* waiting out the least age */
 	uint64_t bytes_window_ns, bytes_used;
 	uint64_t cpu_window_ns, cpu_used;
 	/* refusals since the last log line */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Schemes: the text form, matching, priority, watermarks (cli/schemes). */
+/* Schemes: the text form, matching, priority, watermarks, and the ranges
+ * acted on lately (cli/schemes). */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "acted.h"
 #include "scheme.h"
 #include "tap.h"
 
@@ -212,6 +214,84 @@ static void watermarks(void)
 	scheme_free(&s);
 }
 
+struct got {
+	uint64_t start[8], end[8];
+	size_t n, stop_after;
+};
+
+static bool collect(void *arg, uint64_t start, uint64_t end)
+{
+	struct got *g = arg;
+
+	if (g->n < 8) {
+		g->start[g->n] = start;
+		g->end[g->n] = end;
+	}
+	return ++g->n != g->stop_after;
+}
+
+/* The pieces of [start, end) of pid outside set, as "a-b a-b" in hex. */
+static const char *gaps(const struct acted_set *set, int32_t pid,
+			uint64_t start, uint64_t end)
+{
+	static char buf[256];
+	struct got g = { .stop_after = 0 };
+	size_t k, len = 0;
+
+	buf[0] = 0;
+	acted_gaps(set, pid, start, end, collect, &g);
+	for (k = 0; k < g.n && k < 8; k++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%" PRIx64 "-%" PRIx64,
+				k ? " " : "", g.start[k], g.end[k]);
+	return buf;
+}
+
+static void expect_gaps(const struct acted_set *set, int32_t pid,
+			uint64_t start, uint64_t end, const char *want)
+{
+	const char *got = gaps(set, pid, start, end);
+
+	if (!ok(!strcmp(got, want), "pid %d [%" PRIx64 ", %" PRIx64 "): '%s'",
+		pid, start, end, want))
+		diag("got '%s'", got);
+}
+
+static void acted(void)
+{
+	struct acted_set set = { 0 };
+	struct got g = { .stop_after = 1 };
+
+	expect_gaps(&set, 1, 0x1000, 0x5000, "1000-5000");
+	/* Added out of order, overlapping, and for two pids. */
+	acted_add(&set, 2, 0x1000, 0x9000, 0);
+	acted_add(&set, 1, 0x2800, 0x4000, 1 * S);
+	acted_add(&set, 1, 0x2000, 0x3000, 0);
+	acted_sort(&set);
+	expect_gaps(&set, 1, 0x1000, 0x5000, "1000-2000 4000-5000");
+	expect_gaps(&set, 1, 0x2000, 0x4000, "");
+	expect_gaps(&set, 1, 0x2400, 0x2c00, "");
+	expect_gaps(&set, 1, 0x3800, 0x6000, "4000-6000");
+	expect_gaps(&set, 2, 0x0, 0x10000, "0-1000 9000-10000");
+	expect_gaps(&set, 3, 0x1000, 0x2000, "1000-2000");
+	/* A region mostly new with a little acted on: only the new part
+	 * goes, not the whole (the reclaim test saw 9 tries in 40 s). */
+	expect_gaps(&set, 1, 0x1000, 0x100000, "1000-2000 4000-100000");
+	ok(!acted_gaps(&set, 2, 0x0, 0x10000, collect, &g) && g.n == 1,
+	   "a piece that says stop stops the walk");
+	/* A long range starting well before the start is still found. */
+	acted_add(&set, 4, 0x10000, 0x80000, 0);
+	acted_sort(&set);
+	expect_gaps(&set, 4, 0x70000, 0x90000, "80000-90000");
+	/* Five seconds on, what was acted on at 0 may be tried again. */
+	acted_prune(&set, 5 * S, 5 * S);
+	ok(set.n == 1, "pruning keeps only the range acted on at 1 s (%zu)",
+	   set.n);
+	expect_gaps(&set, 1, 0x1000, 0x5000, "1000-2800 4000-5000");
+	expect_gaps(&set, 4, 0x70000, 0x90000, "70000-90000");
+	acted_free(&set);
+	ok(!set.r && !set.n, "freed");
+}
+
 int main(void)
 {
 	parsing();
@@ -219,5 +299,6 @@ int main(void)
 	matching();
 	priority();
 	watermarks();
+	acted();
 	return done();
 }
