@@ -1578,13 +1578,18 @@ test_view_old_record() {
 # damo_records FILE: "PID:SNAPSHOTS ..." as damo's own loader (damo 3.3.0
 # in $DAMO_DIR) reads FILE, through the file type check of its commands;
 # the test is skipped, saying so, without damo.
-damo_records() {
+# Call need_damo first: damo_records runs in a command substitution, where
+# a skip would only end the subshell.
+need_damo() {
 	need python3
 	need file
 	[ -f "$DAMO_DIR/src/_damo_records.py" ] || {
 		echo "SKIP: no damo at $DAMO_DIR (meson configure -Ddamo_dir=DIR)"
 		exit 77
 	}
+}
+
+damo_records() {
 	python3 -c 'import sys
 sys.path.insert(0, sys.argv[1])
 import _damo_records
@@ -1603,6 +1608,7 @@ test_export_damo_json() {
 	expect_rc 0
 	expect_empty err
 	golden export-damo.json out
+	need_damo
 	[ "$(damo_records out)" = "1000:5 1001:3" ] || fail "unexpected records"
 }
 
@@ -1613,6 +1619,7 @@ test_export_damo_compressed() {
 	rc=$?
 	valgrind_clean
 	expect_rc 0
+	need_damo
 	[ "$(damo_records out.z)" = "1000:9 1001:9" ] || fail "unexpected records"
 	dctl report --export damo-json --from 510ms views.rec
 	[ "$(damo_records out)" = "1000:4 1001:4" ] || fail "--from ignored"
