@@ -614,7 +614,7 @@ static void dmon_update_regions(struct dmon_session *s, struct dmon_target *t,
 	while (rs->nr && rs->nr < s->attrs.min_nr_regions) {
 		u32 nr = rs->nr;
 
-		dmon_split_regions(rs, s->attrs.min_nr_regions, 2);
+		dmon_split_regions(rs, s->attrs.min_nr_regions, 2, 0);
 		if (rs->nr == nr)
 			break;
 	}
@@ -709,8 +709,10 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 		 * clearing.
 		 */
 		for (j = 0; counted && j < rs->nr; j++) {
-			if (dmon_young(mm, rs->r[j].sampling_addr, &vma))
+			if (dmon_young(mm, rs->r[j].sampling_addr, &vma)) {
 				rs->r[j].nr_accesses++;
+				rs->r[j].hit_addr = rs->r[j].sampling_addr;
+			}
 			if (!((j + 1) % DMON_RESCHED_REGIONS))
 				cond_resched();
 		}
@@ -756,11 +758,13 @@ static void dmon_merge_targets(struct dmon_session *s,
 }
 
 /*
- * Split regions at random points, so that the next merge can find where
- * access frequency really changes; in three while the count is low and
- * stable, as upstream does.
+ * Split regions, so that the next merge can find where access frequency
+ * really changes: at random points, in three while the count is low and
+ * stable, as upstream does; finer where the @nr_passes samples of the
+ * interval just ended found a region partly accessed, and around a lone
+ * hit in a region that reads idle (see dmon_split_regions()).
  */
-static void dmon_split_targets(struct dmon_session *s)
+static void dmon_split_targets(struct dmon_session *s, u32 nr_passes)
 {
 	u32 max = s->attrs.max_nr_regions, i;
 
@@ -772,7 +776,7 @@ static void dmon_split_targets(struct dmon_session *s)
 			continue;
 		dmon_split_regions(&t->regions, max,
 				   nr == t->last_nr_regions && nr < max / 3 ?
-				   3 : 2);
+				   3 : 2, nr_passes);
 		t->last_nr_regions = t->regions.nr;
 	}
 }
@@ -884,6 +888,8 @@ static int dmon_kdamond(void *data)
 			iv.nr_passes++;
 		now = ktime_get_ns();
 		if (now - iv.start_ns >= s->aggr_us * NSEC_PER_USEC) {
+			u32 nr_passes = iv.nr_passes;
+
 			dmon_merge_targets(s, &iv);
 			dmon_queue_snapshot(s, &iv);
 			/*
@@ -900,7 +906,7 @@ static int dmon_kdamond(void *data)
 			}
 			sample_ns = s->sample_us * NSEC_PER_USEC;
 			dmon_reset_interval(s, &iv, now);
-			dmon_split_targets(s);
+			dmon_split_targets(s, nr_passes);
 			update = now >= next_update;
 			if (update)
 				next_update = now +

@@ -14,8 +14,16 @@
 /* The highest page-aligned address: a larger end cannot be rounded up. */
 #define DMON_ADDR_LIMIT		(~(DMON_PAGE - 1))
 #define DMON_U32_MAX		((u32)~0U)
-/* Most pieces dmon_split_regions() makes out of one region */
+/* Most pieces dmon_split_regions() makes out of one region, as upstream */
 #define DMON_MAX_SUBREGIONS	3
+/* Pieces of a region that reads partly accessed: it holds an edge */
+#define DMON_EDGE_SUBREGIONS	8
+/* Around a lone hit: a window of this fraction of the region, then */
+#define DMON_NEEDLE_RATIO	64
+/* pieces this many times wider on either side, */
+#define DMON_NEEDLE_STEP	4
+/* this many a side (2 * DMON_NEEDLE_RUNGS < DMON_EDGE_SUBREGIONS) */
+#define DMON_NEEDLE_RUNGS	3
 
 static inline u64 dmon_page_down(u64 addr)
 {
@@ -54,6 +62,7 @@ static void dmon_new_region(struct dmon_region *r, u64 start, u64 end)
 	r->start = start;
 	r->end = end;
 	r->sampling_addr = start;
+	r->hit_addr = 0;
 	r->nr_accesses = 0;
 	r->last_nr_accesses = 0;
 	r->age = 0;
@@ -61,7 +70,7 @@ static void dmon_new_region(struct dmon_region *r, u64 start, u64 end)
 
 /*
  * Make @r the part [@start, @end) of @from: same counters and age, and the
- * same sampling address if it is inside the part.
+ * same sampling and hit addresses if they are inside the part.
  */
 static void dmon_part_region(struct dmon_region *r,
 			     const struct dmon_region *from, u64 start, u64 end)
@@ -71,6 +80,8 @@ static void dmon_part_region(struct dmon_region *r,
 	r->end = end;
 	if (r->sampling_addr < start || r->sampling_addr >= end)
 		r->sampling_addr = start;
+	if (r->hit_addr < start || r->hit_addr >= end)
+		r->hit_addr = 0;
 }
 
 /*
@@ -453,6 +464,9 @@ static void dmon_merge_two(struct dmon_region *l, const struct dmon_region *r)
 	l->last_nr_accesses = dmon_weighted_avg(l->last_nr_accesses, wl,
 						r->last_nr_accesses, wr);
 	l->age = dmon_weighted_avg(l->age, wl, r->age, wr);
+	/* The part accessed more is likelier to have the hit of now. */
+	if (!l->hit_addr || r->nr_accesses > l->nr_accesses)
+		l->hit_addr = r->hit_addr;
 	l->end = r->end;
 }
 
@@ -592,29 +606,183 @@ static void dmon_pick_cuts(u64 pages, u32 nr_cuts, u64 *cuts)
 	}
 }
 
-/* How many pieces beyond the first @r may be split into. */
-static u32 dmon_split_want(const struct dmon_region *r, u32 nr_subregions)
+/*
+ * How a region is split, by what its last aggregation interval saw, out of
+ * @max_nr_accesses samples (thres being a tenth of them, as for merging):
+ * a region that read partly accessed (more than thres, fewer than
+ * @max_nr_accesses - thres) holds an edge between accessed and idle
+ * memory, and is cut finer, so that the next merge narrows the edge by
+ * DMON_EDGE_SUBREGIONS rather than 2 or 3; one whose few hits read as idle
+ * (at most thres) may hold a small hot area lost in cold memory, which
+ * random cuts would keep diluting: a window of 1/DMON_NEEDLE_RATIO of it
+ * is cut around the page hit, which next time reads that many times as
+ * hot if the hit was not a stray one.  The others are cut at random as
+ * upstream cuts them.
+ */
+enum dmon_split_kind {
+	DMON_SPLIT_RANDOM,
+	DMON_SPLIT_EDGE,
+	DMON_SPLIT_NEEDLE,
+};
+
+struct dmon_split_plan {
+	u32 nr_subregions;
+	u32 max_nr_accesses;
+	/*
+	 * The budget runs out at region @cut_at (DMON_U32_MAX: it does not),
+	 * among the targeted regions or the others, which get @cut_extra.
+	 */
+	bool cut_targeted;
+	u32 cut_at;
+	u32 cut_extra;
+};
+
+static enum dmon_split_kind dmon_split_kind(const struct dmon_region *r,
+					    u32 max_nr_accesses)
 {
-	u64 pages = dmon_region_pages(r);
+	u32 thres = max_nr_accesses / 10, n = r->last_nr_accesses;
+
+	if (!max_nr_accesses)
+		return DMON_SPLIT_RANDOM;
+	if (n && n <= thres && r->hit_addr >= r->start && r->hit_addr < r->end)
+		return DMON_SPLIT_NEEDLE;
+	if (n > thres && n + thres < max_nr_accesses)
+		return DMON_SPLIT_EDGE;
+	return DMON_SPLIT_RANDOM;
+}
+
+/*
+ * The cuts around the hit of @r, in page offsets, sorted: a window of
+ * about 1/DMON_NEEDLE_RATIO of @r around the page hit, and on either side
+ * pieces DMON_NEEDLE_STEP times wider, DMON_NEEDLE_RUNGS cuts a side, so
+ * that a hot area bigger than the window also fills the pieces next to
+ * it.  At most @max cuts, the innermost first; returns how many.
+ */
+static u32 dmon_needle_cuts(const struct dmon_region *r, u32 max, u64 *cuts)
+{
+	u64 total = dmon_region_pages(r);
+	u64 hit = (r->hit_addr - r->start) / DMON_PAGE;
+	u64 d = total / DMON_NEEDLE_RATIO / 2, c;
+	u32 k, n = 0, i;
+
+	if (!d)
+		d = 1;
+	for (k = 0; k < DMON_NEEDLE_RUNGS && n < max; k++) {
+		if (hit > d)
+			cuts[n++] = hit - d;
+		if (n < max && hit + 1 + d < total)
+			cuts[n++] = hit + 1 + d;
+		d *= DMON_NEEDLE_STEP;
+	}
+	/* Insertion sort: left cuts come out falling, right ones rising. */
+	for (k = 1; k < n; k++) {
+		c = cuts[k];
+		for (i = k; i > 0 && cuts[i - 1] > c; i--)
+			cuts[i] = cuts[i - 1];
+		cuts[i] = c;
+	}
+	return n;
+}
+
+/* How many pieces beyond the first @r would be split into. */
+static u32 dmon_split_want(const struct dmon_region *r,
+			   const struct dmon_split_plan *p)
+{
+	u64 pages = dmon_region_pages(r), cuts[2 * DMON_NEEDLE_RUNGS];
+	u32 pieces = p->nr_subregions;
 
 	if (pages < 2)
 		return 0;
-	return (u32)dmon_u64_min(nr_subregions - 1, pages - 1);
+	switch (dmon_split_kind(r, p->max_nr_accesses)) {
+	case DMON_SPLIT_NEEDLE:
+		return dmon_needle_cuts(r, 2 * DMON_NEEDLE_RUNGS, cuts);
+	case DMON_SPLIT_EDGE:
+		pieces = DMON_EDGE_SUBREGIONS;
+		break;
+	case DMON_SPLIT_RANDOM:
+		break;
+	}
+	return (u32)dmon_u64_min(pieces - 1, pages - 1);
+}
+
+static bool dmon_split_targeted(const struct dmon_region *r,
+				const struct dmon_split_plan *p)
+{
+	return dmon_split_kind(r, p->max_nr_accesses) != DMON_SPLIT_RANDOM;
+}
+
+/*
+ * The pieces beyond the first region @i gets: the budget goes to the
+ * targeted regions (edges and needles) first, then to the others, each
+ * class in address order, until it runs out at @p->cut_at.
+ */
+static u32 dmon_split_extra(const struct dmon_region *r, u32 i,
+			    const struct dmon_split_plan *p)
+{
+	bool targeted = dmon_split_targeted(r, p);
+
+	if (p->cut_at == DMON_U32_MAX)
+		return dmon_split_want(r, p);
+	if (targeted != p->cut_targeted)
+		return targeted ? dmon_split_want(r, p) : 0;
+	if (i < p->cut_at)
+		return dmon_split_want(r, p);
+	return i == p->cut_at ? p->cut_extra : 0;
+}
+
+/*
+ * Where the budget of @budget extra regions runs out, if it does; returns
+ * how many extra regions will be made.
+ */
+static u32 dmon_split_budget(const struct dmon_regions *rs, u32 budget,
+			     struct dmon_split_plan *p)
+{
+	u32 pass, i, want, given = 0;
+
+	p->cut_at = DMON_U32_MAX;
+	for (pass = 0; pass < 2; pass++) {
+		bool targeted = pass == 0;
+
+		for (i = 0; i < rs->nr; i++) {
+			if (dmon_split_targeted(&rs->r[i], p) != targeted)
+				continue;
+			want = dmon_split_want(&rs->r[i], p);
+			if (want > budget - given) {
+				p->cut_targeted = targeted;
+				p->cut_at = i;
+				p->cut_extra = budget - given;
+				return budget;
+			}
+			given += want;
+		}
+	}
+	return given;
 }
 
 /**
- * dmon_split_regions() - Split each region in random pieces
+ * dmon_split_regions() - Split regions, finer where access changes
  * @rs:			the regions
  * @max_nr_regions:	the most regions to have afterwards
- * @nr_subregions:	the pieces to split each region into: 2 or 3 (more
- *			counts as 3, fewer does nothing)
+ * @nr_subregions:	the pieces to split each region into at random: 2 or
+ *			3 (more counts as 3, fewer does nothing)
+ * @max_nr_accesses:	the samples per region of the aggregation interval
+ *			whose counts are now in @last_nr_accesses, or 0 to
+ *			cut every region at random as upstream does
  *
- * Each region is cut at random page boundaries, every choice of distinct
- * boundaries equally likely, into @nr_subregions pieces, or one per page if
- * it has fewer pages; single-page regions stay whole.  The pieces keep the
- * counters and age of the region.  Never more than min(@rs->cap,
- * @max_nr_regions) regions result: when that limit is reached the regions
- * at the highest addresses are split less or not at all.
+ * Each region is cut at page boundaries.  By default at random, every
+ * choice of distinct boundaries equally likely, into @nr_subregions
+ * pieces, or one per page if it has fewer pages.  With @max_nr_accesses,
+ * a region whose @last_nr_accesses is more than a tenth of it and less
+ * than nine tenths, so partly accessed, is cut at random into
+ * DMON_EDGE_SUBREGIONS pieces; and one whose few hits (at most a tenth,
+ * at least one) left a @hit_addr is cut into up to three: a window of
+ * 1/DMON_NEEDLE_RATIO of it (at least a page) around that page, and what
+ * is left on either side.  Single-page regions stay whole.  The pieces
+ * keep the counters and age of the region.  Every @hit_addr is cleared.
+ *
+ * Never more than min(@rs->cap, @max_nr_regions) regions result: when that
+ * limit is reached the regions cut at random are cut less or not at all,
+ * those at the highest addresses first, and then the others likewise.
  *
  * As upstream DAMON, the module calls this after dmon_reset_aggregated()
  * only while @rs->nr <= @max_nr_regions / 2, with @nr_subregions 3 if the
@@ -623,47 +791,36 @@ static u32 dmon_split_want(const struct dmon_region *r, u32 nr_subregions)
  * splits that found no difference.
  */
 void dmon_split_regions(struct dmon_regions *rs, u32 max_nr_regions,
-			u32 nr_subregions)
+			u32 nr_subregions, u32 max_nr_accesses)
 {
 	u32 limit = rs->cap < max_nr_regions ? rs->cap : max_nr_regions;
-	u32 budget, extra_total = 0, cut_at = rs->nr, cut_extra = 0;
-	u32 i, k, extra, dst, added;
-	u64 cuts[DMON_MAX_SUBREGIONS - 1], start, end;
+	struct dmon_split_plan plan = {
+		.nr_subregions = nr_subregions,
+		.max_nr_accesses = max_nr_accesses,
+	};
+	u64 cuts[DMON_EDGE_SUBREGIONS - 1], start, end;
+	u32 i, k, extra, extra_total, dst, added;
 	struct dmon_region cur;
 
 	if (nr_subregions < 2 || rs->nr >= limit)
-		return;
+		goto out;
 	if (nr_subregions > DMON_MAX_SUBREGIONS)
-		nr_subregions = DMON_MAX_SUBREGIONS;
+		plan.nr_subregions = DMON_MAX_SUBREGIONS;
 
-	/*
-	 * Hand out the budget of extra regions in address order: the regions
-	 * before index cut_at get all they want, the one at cut_at gets
-	 * cut_extra, and the ones after it nothing.
-	 */
-	budget = limit - rs->nr;
-	for (i = 0; i < rs->nr; i++) {
-		extra = dmon_split_want(&rs->r[i], nr_subregions);
-		if (extra > budget - extra_total) {
-			cut_at = i;
-			cut_extra = budget - extra_total;
-			extra_total = budget;
-			break;
-		}
-		extra_total += extra;
-	}
-	added = extra_total;
-
+	added = dmon_split_budget(rs, limit - rs->nr, &plan);
+	extra_total = added;
 	/* From the end, so that each region is read before overwritten */
 	for (i = rs->nr; i-- > 0;) {
 		cur = rs->r[i];
-		if (i < cut_at)
-			extra = dmon_split_want(&cur, nr_subregions);
-		else
-			extra = i == cut_at ? cut_extra : 0;
+		extra = dmon_split_extra(&cur, i, &plan);
 		extra_total -= extra;
 		dst = i + extra_total;
-		dmon_pick_cuts(dmon_region_pages(&cur), extra, cuts);
+		if (extra && dmon_split_kind(&cur, max_nr_accesses) ==
+		    DMON_SPLIT_NEEDLE) {
+			dmon_needle_cuts(&cur, extra, cuts);
+		} else {
+			dmon_pick_cuts(dmon_region_pages(&cur), extra, cuts);
+		}
 		start = cur.start;
 		for (k = 0; k <= extra; k++) {
 			end = k < extra ? cur.start + cuts[k] * DMON_PAGE :
@@ -673,6 +830,9 @@ void dmon_split_regions(struct dmon_regions *rs, u32 max_nr_regions,
 		}
 	}
 	rs->nr += added;
+out:
+	for (i = 0; i < rs->nr; i++)
+		rs->r[i].hit_addr = 0;
 }
 
 /* Does @r intersect one of @ranges (valid, page aligned outwards)? */

@@ -24,6 +24,9 @@ struct dmon_range {
  * @last_nr_accesses:	@nr_accesses of the previous aggregation interval
  * @age:		aggregation intervals since @nr_accesses last changed
  *			notably
+ * @hit_addr:		a page a sample found accessed (the latest), or 0:
+ *			where dmon_split_regions() looks for a small hot
+ *			area in a region that reads cold
  */
 struct dmon_region {
 	u64 start;
@@ -32,6 +35,7 @@ struct dmon_region {
 	u32 nr_accesses;
 	u32 last_nr_accesses;
 	u32 age;
+	u64 hit_addr;
 };
 
 /**
@@ -59,11 +63,12 @@ struct dmon_regions {
  *	(report the regions)
  *	dmon_reset_aggregated(rs);
  *	if (rs->nr <= max / 2)
- *		dmon_split_regions(rs, max, nr_subs);
+ *		dmon_split_regions(rs, max, nr_subs, max_nr_accesses);
  *
- * where thres is max_nr_accesses / 10 (max_nr_accesses being aggregation
- * interval / sampling interval) and nr_subs is 3 if rs->nr did not change
- * since the previous split and rs->nr < max / 3, else 2.  Upstream applies
+ * where max_nr_accesses is aggregation interval / sampling interval, thres
+ * is max_nr_accesses / 10 and nr_subs is 3 if rs->nr did not change since
+ * the previous split and rs->nr < max / 3, else 2.  A sample that finds a
+ * page accessed sets the region's hit_addr to that page.  Upstream applies
  * max and the size limit to all targets together; here they are per
  * struct dmon_regions, so a module with several targets divides them.
  *
@@ -120,6 +125,6 @@ void dmon_merge_regions(struct dmon_regions *rs, u32 threshold, u64 sz_limit,
 void dmon_bound_regions(struct dmon_regions *rs, u32 threshold, u64 sz_limit,
 			u32 max_nr_regions);
 void dmon_split_regions(struct dmon_regions *rs, u32 max_nr_regions,
-			u32 nr_subregions);
+			u32 nr_subregions, u32 max_nr_accesses);
 
 #endif /* DAMONDEV_REGIONS_H */

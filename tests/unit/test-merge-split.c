@@ -329,24 +329,24 @@ static void test_split(void)
 	dmon_test_seed(7);
 	make_sized(sz, n);
 	save();
-	dmon_split_regions(&rs, 1000, 2);
+	dmon_split_regions(&rs, 1000, 2, 0);
 	CHECK(check_regions(&rs));
 	CHECK(check_against_saved(1));
 	CHECK_EQ(rs.nr, 2 * n - 1);	/* the one-page region stays */
 
 	make_sized(sz, n);
 	save();
-	dmon_split_regions(&rs, 1000, 3);
+	dmon_split_regions(&rs, 1000, 3, 0);
 	CHECK(check_regions(&rs));
 	CHECK(check_against_saved(1));
 	CHECK_EQ(rs.nr, 1 + 2 + 3 * (n - 2));	/* 1 page: 1, 2 pages: 2 */
 
 	make_sized(sz, n);
 	save();
-	dmon_split_regions(&rs, 1000, 9);	/* counts as 3 */
+	dmon_split_regions(&rs, 1000, 9, 0);	/* counts as 3 */
 	CHECK_EQ(rs.nr, 1 + 2 + 3 * (n - 2));
 	make_sized(sz, n);
-	dmon_split_regions(&rs, 1000, 1);
+	dmon_split_regions(&rs, 1000, 1, 0);
 	CHECK_EQ(rs.nr, n);
 	CHECK(!dmon_test_rand_misused());
 	tap_point("split keeps coverage, order, alignment and counters");
@@ -362,28 +362,28 @@ static void test_split_limits(void)
 	/* max 6: the first two regions get the two extra */
 	make_sized(sz, 4);
 	save();
-	dmon_split_regions(&rs, 6, 2);
+	dmon_split_regions(&rs, 6, 2, 0);
 	CHECK(check_regions(&rs) && check_against_saved(1));
 	CHECK(rs.nr == 6);
 	CHECK(rs.r[4].start == orig[2].start && rs.r[4].end == orig[2].end);
 	CHECK(rs.r[5].start == orig[3].start && rs.r[5].end == orig[3].end);
 	/* max 7 with 3 pieces: 2 extra for the first, 1 for the second */
 	make_sized(sz, 4);
-	dmon_split_regions(&rs, 7, 3);
+	dmon_split_regions(&rs, 7, 3, 0);
 	CHECK(check_regions(&rs) && check_against_saved(1));
 	CHECK(rs.nr == 7 && rs.r[2].end == orig[0].end &&
 	      rs.r[4].end == orig[1].end);
 	/* capacity limits too */
 	memcpy(small, orig, 4 * sizeof(*small));
 	s.nr = 4;
-	dmon_split_regions(&s, 1000, 3);
+	dmon_split_regions(&s, 1000, 3, 0);
 	CHECK(s.nr == 6);
 	CHECK(check_regions(&s));
 	/* already at the limit: nothing */
 	make_sized(sz, 4);
-	dmon_split_regions(&rs, 4, 2);
+	dmon_split_regions(&rs, 4, 2, 0);
 	CHECK(rs.nr == 4);
-	dmon_split_regions(&rs, 3, 2);
+	dmon_split_regions(&rs, 3, 2, 0);
 	CHECK(rs.nr == 4);
 	for (i = 0; i < 4; i++)
 		CHECK(rs.r[i].end - rs.r[i].start == P(4));
@@ -399,10 +399,10 @@ static void test_split_uniform(void)
 	dmon_test_seed(11);
 	for (i = 0; i < 30000; i++) {
 		make_sized(sz, 1);
-		dmon_split_regions(&rs, 10, 2);
+		dmon_split_regions(&rs, 10, 2, 0);
 		two[(rs.r[0].end - rs.r[0].start) / PG]++;
 		make_sized(sz, 1);
-		dmon_split_regions(&rs, 10, 3);
+		dmon_split_regions(&rs, 10, 3, 0);
 		c1 = (rs.r[0].end - P(10)) / PG;
 		c2 = (rs.r[1].end - P(10)) / PG;
 		/* {1,2} -> 0, {1,3} -> 1, {2,3} -> 2 */

@@ -14,7 +14,9 @@
  *    keeps fewer ranges than max_nr_regions);
  *  - reset: last_nr_accesses is the old nr_accesses, nr_accesses is 0;
  *  - split: each piece lies in one old region and has its counters, at
- *    most nr_subregions pieces per region, nr <= min(cap, max);
+ *    most nr_subregions pieces per region cut at random (8 for one cut
+ *    finer: partly accessed, or around a hit), nr <= min(cap, max), no
+ *    hit address left;
  *  - apply: each region has zero counters or those of an old region it
  *    overlaps;
  *  - sampling addresses are pages inside their region.
@@ -237,7 +239,10 @@ static void step_sample(void)
 				    a % PG)
 					fail("sampling address outside");
 				rs.r[i].sampling_addr = a;
-				rs.r[i].nr_accesses += is_hot(a);
+				if (is_hot(a)) {
+					rs.r[i].nr_accesses++;
+					rs.r[i].hit_addr = a;
+				}
 			}
 		}
 	} else {
@@ -255,6 +260,11 @@ static void step_sample(void)
 				a = a > max_acc ? max_acc : a;
 			}
 			rs.r[i].nr_accesses = a;
+			/* a hit inside, none, or a stale one anywhere */
+			a = dmon_test_below(3);
+			rs.r[i].hit_addr = a == 0 ? 0 : a == 1 ?
+				dmon_random_sampling_addr(&rs.r[i]) :
+				P(dmon_test_below(SPAN_PAGES));
 		}
 	}
 }
@@ -343,14 +353,16 @@ static void step_reset(void)
 
 static void step_split(void)
 {
-	u32 nsub, i, j = 0, pieces = 0;
+	u32 nsub, i, j = 0, pieces = 0, most;
+	/* the module's count of samples, or upstream's random cuts only */
+	u32 macc = dmon_test_below(4) ? max_acc : 0;
 
 	if (rs.nr > max_nr / 2)
 		return;
 	nsub = last_split_nr == rs.nr && rs.nr < max_nr / 3 ? 3 : 2;
 	last_split_nr = rs.nr;
 	save();
-	dmon_split_regions(&rs, max_nr, nsub);
+	dmon_split_regions(&rs, max_nr, nsub, macc);
 	if (!invariants())
 		return;
 	if (rs.nr > max_nr || rs.nr < old_nr)
@@ -363,11 +375,19 @@ static void step_split(void)
 			pieces = 0;
 		}
 		pieces++;
+		/* Cut at random for sure: no samples, none accessed, or
+		 * (nearly) all. */
+		most = !macc || !old[j].last_nr_accesses ||
+		       old[j].last_nr_accesses + macc / 10 >= macc ? nsub : 8;
 		if (old[j].start > r->start || old[j].end < r->end ||
 		    r->nr_accesses != old[j].nr_accesses ||
 		    r->last_nr_accesses != old[j].last_nr_accesses ||
-		    r->age != old[j].age || pieces > nsub) {
+		    r->age != old[j].age || pieces > most) {
 			fail("split piece does not match its region");
+			return;
+		}
+		if (r->hit_addr) {
+			fail("a hit address outlived the split");
 			return;
 		}
 	}

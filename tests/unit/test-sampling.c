@@ -6,7 +6,7 @@
 
 static void test_uniform(void)
 {
-	struct dmon_region r = { P(10), P(14), 0, 0, 0, 0 };
+	struct dmon_region r = { .start = P(10), .end = P(14) };
 	unsigned int hist[4] = { 0 };
 	int ok = 1, i;
 	u64 a;
@@ -30,7 +30,7 @@ static void test_uniform(void)
 
 static void test_one_page(void)
 {
-	struct dmon_region r = { P(5), P(6), 0, 0, 0, 0 };
+	struct dmon_region r = { .start = P(5), .end = P(6) };
 	int i, ok = 1;
 
 	for (i = 0; i < 100; i++)
@@ -49,7 +49,7 @@ static void test_huge(void)
 {
 	/* 2^40 + 1 pages: needs more than 32 random bits */
 	const u64 pages = (1ULL << 40) + 1;
-	struct dmon_region r = { P(1), P(1) + pages * PG, 0, 0, 0, 0 };
+	struct dmon_region r = { .start = P(1), .end = P(1) + pages * PG };
 	/* scripted: high 31 bits, then low 31 bits, for each try */
 	const u32 vals[] = { 3, 5, 0x7fffffff, 0x7fffffff, 1, 2 };
 	int i, ok = 1, high = 0;
@@ -75,9 +75,12 @@ static void test_huge(void)
 static void test_reset(void)
 {
 	struct dmon_region buf[3] = {
-		{ P(0), P(1), P(0), 5, 1, 7 },
-		{ P(1), P(3), P(2), 0, 9, 2 },
-		{ P(4), P(5), P(4), 20, 20, 0 },
+		{ .start = P(0), .end = P(1), .sampling_addr = P(0),
+		  .nr_accesses = 5, .last_nr_accesses = 1, .age = 7 },
+		{ .start = P(1), .end = P(3), .sampling_addr = P(2),
+		  .nr_accesses = 0, .last_nr_accesses = 9, .age = 2 },
+		{ .start = P(4), .end = P(5), .sampling_addr = P(4),
+		  .nr_accesses = 20, .last_nr_accesses = 20, .age = 0 },
 	};
 	struct dmon_regions rs = { buf, 3, 3 };
 
