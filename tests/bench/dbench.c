@@ -58,6 +58,8 @@
 #include <unistd.h>
 
 #include "kt.h"
+/* the module's region struct, for the memory model */
+#include "../../kmod/regions.h"
 
 #define MAX_SESSIONS	16
 #define DMON_MAX_TARGETS_BENCH	64
@@ -793,10 +795,11 @@ static int cmd_memory(int argc, char **argv)
 		emit("{\"event\":\"memory_config\",\"label\":\"%s\",\"nr_targets\":%u,"
 		     "\"min_nr_regions\":%u,\"max_nr_regions\":%u,\"queue_depth\":%u,"
 		     "\"queued\":%llu,\"nr_regions_in_use\":%llu,\"max_snapshot_size\":%llu,"
-		     "\"max_session_memory\":%llu,\"region_struct_bytes\":40}",
+		     "\"max_session_memory\":%llu,\"region_struct_bytes\":%zu}",
 		     label, nr_targets, min_regions, max_r, depth,
 		     (unsigned long long)st.queued, regions, snap_size,
-		     (unsigned long long)hs.max_session_memory);
+		     (unsigned long long)hs.max_session_memory,
+		     sizeof(struct dmon_region));
 	}
 	close(fd);
 	settle();
