@@ -610,13 +610,16 @@ static void dmon_pick_cuts(u64 pages, u32 nr_cuts, u64 *cuts)
  * How a region is split, by what its last aggregation interval saw, out of
  * @max_nr_accesses samples (thres being a tenth of them, as for merging):
  * a region that read partly accessed (more than thres, fewer than
- * @max_nr_accesses - thres) holds an edge between accessed and idle
- * memory, and is cut finer, so that the next merge narrows the edge by
- * DMON_EDGE_SUBREGIONS rather than 2 or 3; one whose few hits read as idle
- * (at most thres) may hold a small hot area lost in cold memory, which
- * random cuts would keep diluting: a window of 1/DMON_NEEDLE_RATIO of it
- * is cut around the page hit, which next time reads that many times as
- * hot if the hit was not a stray one.  The others are cut at random as
+ * @max_nr_accesses - thres) next to one that read idle or fully accessed
+ * holds an edge between the two, and is cut finer, so that the next merge
+ * narrows the edge by DMON_EDGE_SUBREGIONS rather than 2 or 3 (a region
+ * inside an area accessed alike but partly, warm, is not: its neighbours
+ * read partly accessed too, and cutting all of them finer would only fill
+ * the budget with regions the merge joins again); one whose few hits read
+ * as idle (at most thres) may hold a small hot area lost in cold memory,
+ * which random cuts would keep diluting: a window of 1/DMON_NEEDLE_RATIO
+ * of it is cut around the page hit, which next time reads that many times
+ * as hot if the hit was not a stray one.  The others are cut at random as
  * upstream cuts them.
  */
 enum dmon_split_kind {
@@ -637,7 +640,23 @@ struct dmon_split_plan {
 	u32 cut_extra;
 };
 
+/* Does @nb, if any, touch @r and read idle or fully accessed? */
+static bool dmon_saturated_neighbour(const struct dmon_region *r,
+				     const struct dmon_region *nb,
+				     u32 max_nr_accesses)
+{
+	u32 thres = max_nr_accesses / 10;
+
+	if (!nb || (nb->end != r->start && nb->start != r->end))
+		return false;
+	return nb->last_nr_accesses <= thres ||
+	       nb->last_nr_accesses + thres >= max_nr_accesses;
+}
+
+/* @left and @right: the regions before and after @r, or NULL. */
 static enum dmon_split_kind dmon_split_kind(const struct dmon_region *r,
+					    const struct dmon_region *left,
+					    const struct dmon_region *right,
 					    u32 max_nr_accesses)
 {
 	u32 thres = max_nr_accesses / 10, n = r->last_nr_accesses;
@@ -646,7 +665,9 @@ static enum dmon_split_kind dmon_split_kind(const struct dmon_region *r,
 		return DMON_SPLIT_RANDOM;
 	if (n && n <= thres && r->hit_addr >= r->start && r->hit_addr < r->end)
 		return DMON_SPLIT_NEEDLE;
-	if (n > thres && n + thres < max_nr_accesses)
+	if (n > thres && n + thres < max_nr_accesses &&
+	    (dmon_saturated_neighbour(r, left, max_nr_accesses) ||
+	     dmon_saturated_neighbour(r, right, max_nr_accesses)))
 		return DMON_SPLIT_EDGE;
 	return DMON_SPLIT_RANDOM;
 }
@@ -684,8 +705,9 @@ static u32 dmon_needle_cuts(const struct dmon_region *r, u32 max, u64 *cuts)
 	return n;
 }
 
-/* How many pieces beyond the first @r would be split into. */
+/* How many pieces beyond the first @r, of @kind, would be split into. */
 static u32 dmon_split_want(const struct dmon_region *r,
+			   enum dmon_split_kind kind,
 			   const struct dmon_split_plan *p)
 {
 	u64 pages = dmon_region_pages(r), cuts[2 * DMON_NEEDLE_RUNGS];
@@ -693,7 +715,7 @@ static u32 dmon_split_want(const struct dmon_region *r,
 
 	if (pages < 2)
 		return 0;
-	switch (dmon_split_kind(r, p->max_nr_accesses)) {
+	switch (kind) {
 	case DMON_SPLIT_NEEDLE:
 		return dmon_needle_cuts(r, 2 * DMON_NEEDLE_RUNGS, cuts);
 	case DMON_SPLIT_EDGE:
@@ -705,29 +727,33 @@ static u32 dmon_split_want(const struct dmon_region *r,
 	return (u32)dmon_u64_min(pieces - 1, pages - 1);
 }
 
-static bool dmon_split_targeted(const struct dmon_region *r,
-				const struct dmon_split_plan *p)
-{
-	return dmon_split_kind(r, p->max_nr_accesses) != DMON_SPLIT_RANDOM;
-}
-
 /*
- * The pieces beyond the first region @i gets: the budget goes to the
- * targeted regions (edges and needles) first, then to the others, each
- * class in address order, until it runs out at @p->cut_at.
+ * The pieces beyond the first region @i, of @kind, gets: the budget goes
+ * to the targeted regions (edges and needles) first, then to the others,
+ * each class in address order, until it runs out at @p->cut_at.
  */
 static u32 dmon_split_extra(const struct dmon_region *r, u32 i,
+			    enum dmon_split_kind kind,
 			    const struct dmon_split_plan *p)
 {
-	bool targeted = dmon_split_targeted(r, p);
+	bool targeted = kind != DMON_SPLIT_RANDOM;
 
 	if (p->cut_at == DMON_U32_MAX)
-		return dmon_split_want(r, p);
+		return dmon_split_want(r, kind, p);
 	if (targeted != p->cut_targeted)
-		return targeted ? dmon_split_want(r, p) : 0;
+		return targeted ? dmon_split_want(r, kind, p) : 0;
 	if (i < p->cut_at)
-		return dmon_split_want(r, p);
+		return dmon_split_want(r, kind, p);
 	return i == p->cut_at ? p->cut_extra : 0;
+}
+
+/* The kind of region @i of @rs, before any of them is split. */
+static enum dmon_split_kind dmon_kind_at(const struct dmon_regions *rs, u32 i,
+					 const struct dmon_split_plan *p)
+{
+	return dmon_split_kind(&rs->r[i], i ? &rs->r[i - 1] : NULL,
+			       i + 1 < rs->nr ? &rs->r[i + 1] : NULL,
+			       p->max_nr_accesses);
 }
 
 /*
@@ -737,6 +763,7 @@ static u32 dmon_split_extra(const struct dmon_region *r, u32 i,
 static u32 dmon_split_budget(const struct dmon_regions *rs, u32 budget,
 			     struct dmon_split_plan *p)
 {
+	enum dmon_split_kind kind;
 	u32 pass, i, want, given = 0;
 
 	p->cut_at = DMON_U32_MAX;
@@ -744,9 +771,10 @@ static u32 dmon_split_budget(const struct dmon_regions *rs, u32 budget,
 		bool targeted = pass == 0;
 
 		for (i = 0; i < rs->nr; i++) {
-			if (dmon_split_targeted(&rs->r[i], p) != targeted)
+			kind = dmon_kind_at(rs, i, p);
+			if ((kind != DMON_SPLIT_RANDOM) != targeted)
 				continue;
-			want = dmon_split_want(&rs->r[i], p);
+			want = dmon_split_want(&rs->r[i], kind, p);
 			if (want > budget - given) {
 				p->cut_targeted = targeted;
 				p->cut_at = i;
@@ -799,7 +827,8 @@ void dmon_split_regions(struct dmon_regions *rs, u32 max_nr_regions,
 		.max_nr_accesses = max_nr_accesses,
 	};
 	u64 cuts[DMON_EDGE_SUBREGIONS - 1], start, end;
-	u32 i, k, extra, extra_total, dst, added;
+	u32 i, k, extra, extra_total, dst, added, next_dst = 0;
+	enum dmon_split_kind kind;
 	struct dmon_region cur;
 
 	if (nr_subregions < 2 || rs->nr >= limit)
@@ -809,18 +838,24 @@ void dmon_split_regions(struct dmon_regions *rs, u32 max_nr_regions,
 
 	added = dmon_split_budget(rs, limit - rs->nr, &plan);
 	extra_total = added;
-	/* From the end, so that each region is read before overwritten */
+	/*
+	 * From the end, so that each region is read before overwritten.  Its
+	 * left neighbour is still in place; its right one was moved to
+	 * next_dst, whose first piece keeps its start and counters.
+	 */
 	for (i = rs->nr; i-- > 0;) {
 		cur = rs->r[i];
-		extra = dmon_split_extra(&cur, i, &plan);
+		kind = dmon_split_kind(&cur, i ? &rs->r[i - 1] : NULL,
+				       i + 1 < rs->nr ? &rs->r[next_dst] : NULL,
+				       max_nr_accesses);
+		extra = dmon_split_extra(&cur, i, kind, &plan);
 		extra_total -= extra;
 		dst = i + extra_total;
-		if (extra && dmon_split_kind(&cur, max_nr_accesses) ==
-		    DMON_SPLIT_NEEDLE) {
+		next_dst = dst;
+		if (extra && kind == DMON_SPLIT_NEEDLE)
 			dmon_needle_cuts(&cur, extra, cuts);
-		} else {
+		else
 			dmon_pick_cuts(dmon_region_pages(&cur), extra, cuts);
-		}
 		start = cur.start;
 		for (k = 0; k <= extra; k++) {
 			end = k < extra ? cur.start + cuts[k] * DMON_PAGE :
