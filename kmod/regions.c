@@ -616,7 +616,8 @@ static void dmon_pick_cuts(u64 pages, u32 nr_cuts, u64 *cuts)
  * inside an area accessed alike but partly, warm, is not: its neighbours
  * read partly accessed too, and cutting all of them finer would only fill
  * the budget with regions the merge joins again); one whose few hits read
- * as idle (at most thres) may hold a small hot area lost in cold memory,
+ * as idle (at most thres, 0 after a merge) may hold a small hot area lost
+ * in cold memory,
  * which random cuts would keep diluting: a window of 1/DMON_NEEDLE_RATIO
  * of it is cut around the page hit, which next time reads that many times
  * as hot if the hit was not a stray one.  The others are cut at random as
@@ -663,7 +664,11 @@ static enum dmon_split_kind dmon_split_kind(const struct dmon_region *r,
 
 	if (!max_nr_accesses)
 		return DMON_SPLIT_RANDOM;
-	if (n && n <= thres && r->hit_addr >= r->start && r->hit_addr < r->end)
+	/*
+	 * A hit left since the last split, even if the count reads 0: a
+	 * merge with idle neighbours rounds a count of 1 down to 0.
+	 */
+	if (n <= thres && r->hit_addr >= r->start && r->hit_addr < r->end)
 		return DMON_SPLIT_NEEDLE;
 	if (n > thres && n + thres < max_nr_accesses &&
 	    (dmon_saturated_neighbour(r, left, max_nr_accesses) ||
@@ -801,11 +806,12 @@ static u32 dmon_split_budget(const struct dmon_regions *rs, u32 budget,
  * choice of distinct boundaries equally likely, into @nr_subregions
  * pieces, or one per page if it has fewer pages.  With @max_nr_accesses,
  * a region whose @last_nr_accesses is more than a tenth of it and less
- * than nine tenths, so partly accessed, is cut at random into
- * DMON_EDGE_SUBREGIONS pieces; and one whose few hits (at most a tenth,
- * at least one) left a @hit_addr is cut into up to three: a window of
- * 1/DMON_NEEDLE_RATIO of it (at least a page) around that page, and what
- * is left on either side.  Single-page regions stay whole.  The pieces
+ * than nine tenths, so partly accessed, next to one that read at most a
+ * tenth or at least nine tenths, is cut at random into
+ * DMON_EDGE_SUBREGIONS pieces; and one whose few hits (at most a tenth) left a @hit_addr is
+ * cut around that page: a window of about 1/DMON_NEEDLE_RATIO of it, and
+ * pieces DMON_NEEDLE_STEP times wider either side, DMON_NEEDLE_RUNGS a
+ * side.  Single-page regions stay whole.  The pieces
  * keep the counters and age of the region.  Every @hit_addr is cleared.
  *
  * Never more than min(@rs->cap, @max_nr_regions) regions result: when that

@@ -375,10 +375,16 @@ static void step_split(void)
 			pieces = 0;
 		}
 		pieces++;
-		/* Cut at random for sure: no samples, none accessed, or
-		 * (nearly) all. */
-		most = !macc || !old[j].last_nr_accesses ||
-		       old[j].last_nr_accesses + macc / 10 >= macc ? nsub : 8;
+		/* Cut at random for sure: no samples, (nearly) all
+		 * accessed, or (nearly) none and no hit inside. */
+		{
+			u32 l = old[j].last_nr_accesses, t = macc / 10;
+			bool hit = old[j].hit_addr >= old[j].start &&
+				   old[j].hit_addr < old[j].end;
+
+			most = !macc || (l > t && l + t >= macc) ||
+			       (l <= t && !hit) ? nsub : 8;
+		}
 		if (old[j].start > r->start || old[j].end < r->end ||
 		    r->nr_accesses != old[j].nr_accesses ||
 		    r->last_nr_accesses != old[j].last_nr_accesses ||
