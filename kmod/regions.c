@@ -16,9 +16,9 @@
 #define DMON_U32_MAX		((u32)~0U)
 /* Most pieces dmon_split_regions() makes out of one region, as upstream */
 #define DMON_MAX_SUBREGIONS	3
-/* Pieces of a region that reads partly accessed: it holds an edge */
+/* Pieces of a region that holds an edge (see dmon_split_kind()) */
 #define DMON_EDGE_SUBREGIONS	8
-/* Around a lone hit: a window of this fraction of the region, then */
+/* Around a lone hit: a window of about this fraction of the region, */
 #define DMON_NEEDLE_RATIO	64
 /* pieces this many times wider on either side, */
 #define DMON_NEEDLE_STEP	4
@@ -608,20 +608,24 @@ static void dmon_pick_cuts(u64 pages, u32 nr_cuts, u64 *cuts)
 
 /*
  * How a region is split, by what its last aggregation interval saw, out of
- * @max_nr_accesses samples (thres being a tenth of them, as for merging):
- * a region that read partly accessed (more than thres, fewer than
+ * @max_nr_accesses samples (thres being a tenth of them, as for merging).
+ *
+ * A region that read partly accessed (more than thres, fewer than
  * @max_nr_accesses - thres) next to one that read idle or fully accessed
- * holds an edge between the two, and is cut finer, so that the next merge
- * narrows the edge by DMON_EDGE_SUBREGIONS rather than 2 or 3 (a region
- * inside an area accessed alike but partly, warm, is not: its neighbours
- * read partly accessed too, and cutting all of them finer would only fill
- * the budget with regions the merge joins again); one whose few hits read
- * as idle (at most thres, 0 after a merge) may hold a small hot area lost
- * in cold memory,
- * which random cuts would keep diluting: a window of 1/DMON_NEEDLE_RATIO
- * of it is cut around the page hit, which next time reads that many times
- * as hot if the hit was not a stray one.  The others are cut at random as
- * upstream cuts them.
+ * holds an edge between the two: it is cut in DMON_EDGE_SUBREGIONS, so
+ * that the next merge narrows the edge that many times rather than 2 or 3.
+ * A region inside an area accessed alike but partly (warm) is not an
+ * edge: its neighbours read partly accessed too, and cutting all of them
+ * finely would only fill the budget with regions the merge joins again.
+ *
+ * A region that read idle (at most thres; 0 after a merge with idle
+ * neighbours) but where a sample hit a page since the last split may hold
+ * a small hot area lost in cold memory, which random cuts would keep
+ * diluting: it is cut around that page (see dmon_needle_cuts()), so that
+ * the piece with the hit reads many times as hot next time, unless the
+ * hit was a stray one.
+ *
+ * The others are cut at random, as upstream cuts them.
  */
 enum dmon_split_kind {
 	DMON_SPLIT_RANDOM,
