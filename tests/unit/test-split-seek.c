@@ -184,33 +184,35 @@ static void test_needle(void)
 	tap_point("a lone hit in a region that reads idle gets a window around it");
 }
 
+/* Four regions of 100 pages at page 1000; the last one partly accessed
+ * (10 of 20), next to an idle one. */
+static void four_regions(void)
+{
+	u32 i;
+
+	memset(buf, 0, 4 * sizeof(buf[0]));
+	for (i = 0; i < 4; i++) {
+		rs.r[i].start = P(1000 + 100 * i);
+		rs.r[i].end = P(1100 + 100 * i);
+		rs.r[i].sampling_addr = rs.r[i].start;
+	}
+	rs.r[3].last_nr_accesses = 10;
+	rs.nr = 4;
+}
+
 static void test_budget(void)
 {
 	u32 i;
 
-	/* Four regions of 100 pages; the last one partly accessed.  Room for
-	 * 7 more: all of them go to it, none to the three before. */
-	memset(buf, 0, 4 * sizeof(buf[0]));
-	for (i = 0; i < 4; i++) {
-		rs.r[i].start = P(1000 + 100 * i);
-		rs.r[i].end = P(1100 + 100 * i);
-		rs.r[i].sampling_addr = rs.r[i].start;
-	}
-	rs.r[3].last_nr_accesses = 10;
-	rs.nr = 4;
+	/* Room for 7 more: all of them go to the edge, none to the three
+	 * before it. */
+	four_regions();
 	dmon_split_regions(&rs, 11, 2, 20);
 	CHECK_EQ(rs.nr, 11U);
 	for (i = 0; i < 3; i++)
 		CHECK_EQ(rs.r[i].end - rs.r[i].start, P(100));
-	/* Room for 9: the partly accessed one's 7, then the first two */
-	memset(buf, 0, 4 * sizeof(buf[0]));
-	for (i = 0; i < 4; i++) {
-		rs.r[i].start = P(1000 + 100 * i);
-		rs.r[i].end = P(1100 + 100 * i);
-		rs.r[i].sampling_addr = rs.r[i].start;
-	}
-	rs.r[3].last_nr_accesses = 10;
-	rs.nr = 4;
+	/* Room for 9: the edge's 7, then the first two */
+	four_regions();
 	dmon_split_regions(&rs, 13, 2, 20);
 	CHECK_EQ(rs.nr, 13U);
 	CHECK(rs.r[1].end == P(1100) && rs.r[3].end == P(1200));
@@ -374,6 +376,30 @@ static void sim_report(const char *what, struct sim *s)
 			 s->worst_latency);
 }
 
+/*
+ * simulate() with seeds 1 to 4, as one run can be lucky or not: the means
+ * of the figures, and the worst latency.
+ */
+static void simulate_seeds(struct sim *s)
+{
+	struct sim mean = *s, one;
+	u64 seed;
+
+	mean.precision = mean.recall = mean.wss_err = mean.mean_regions = 0;
+	mean.worst_latency = 0;
+	for (seed = 1; seed <= 4; seed++) {
+		one = *s;
+		simulate(&one, seed);
+		mean.precision += one.precision / 4;
+		mean.recall += one.recall / 4;
+		mean.wss_err += one.wss_err / 4;
+		mean.mean_regions += one.mean_regions / 4;
+		if (one.worst_latency > mean.worst_latency)
+			mean.worst_latency = one.worst_latency;
+	}
+	*s = mean;
+}
+
 static void test_simulated(void)
 {
 	static const struct {
@@ -390,63 +416,34 @@ static void test_simulated(void)
 		 * area of random writes reads under the emulator) */
 		{ 4096, 65536, 0, 60 },
 	};
-	u32 k, seed;
+	u32 k;
 
 	for (k = 0; k < ARRAY_SIZE(cases); k++) {
-		struct sim up = { 0 }, ours = { 0 };
-		double p = 0, r = 0, w = 0, rg = 0;
-		double up_p = 0, up_r = 0, up_w = 0, up_rg = 0;
-		u32 worst = 0, up_worst = 0;
+		struct sim ours = {
+			.size = cases[k].size_mib << 20,
+			.hot_size = cases[k].hot_kib << 10,
+			.move_every = cases[k].move_every,
+			.heat_pct = cases[k].heat_pct,
+			.aggrs = cases[k].move_every ? 300 : 200,
+			.max_nr_accesses = SIM_PASSES,
+		};
+		struct sim up = ours;
 
-		/* Several seeds: one run can be lucky or not. */
-		for (seed = 1; seed <= 4; seed++) {
-			ours = (struct sim){
-				.size = cases[k].size_mib << 20,
-				.hot_size = cases[k].hot_kib << 10,
-				.move_every = cases[k].move_every,
-				.heat_pct = cases[k].heat_pct,
-				.aggrs = cases[k].move_every ? 300 : 200,
-				.max_nr_accesses = SIM_PASSES,
-			};
-			up = ours;
-			up.max_nr_accesses = 0;
-			simulate(&ours, seed);
-			p += ours.precision / 4;
-			r += ours.recall / 4;
-			w += ours.wss_err / 4;
-			rg += ours.mean_regions / 4;
-			if (ours.worst_latency > worst)
-				worst = ours.worst_latency;
-			simulate(&up, seed);
-			up_p += up.precision / 4;
-			up_r += up.recall / 4;
-			up_w += up.wss_err / 4;
-			up_rg += up.mean_regions / 4;
-			if (up.worst_latency > up_worst)
-				up_worst = up.worst_latency;
-		}
-		up.precision = up_p;
-		up.recall = up_r;
-		up.wss_err = up_w;
-		up.mean_regions = up_rg;
-		up.worst_latency = up_worst;
+		up.max_nr_accesses = 0;
+		simulate_seeds(&up);
 		sim_report("random cuts only (upstream), mean of 4 seeds", &up);
-		ours.precision = p;
-		ours.recall = r;
-		ours.wss_err = w;
-		ours.mean_regions = rg;
-		ours.worst_latency = worst;
+		simulate_seeds(&ours);
 		sim_report("ours, mean of 4 seeds", &ours);
-		CHECK(p >= 0.9 && r >= 0.9);
-		CHECK(w <= 0.1);
+		CHECK(ours.precision >= 0.9 && ours.recall >= 0.9);
+		CHECK(ours.wss_err <= 0.1);
 		if (cases[k].move_every)
-			CHECK(worst <= 5);
+			CHECK(ours.worst_latency <= 5);
 		/*
 		 * What finding edges costs: regions sampled.  A guard, not a
 		 * goal: cutting every partly accessed region finely made a
 		 * warm area cost 15 times upstream's regions.
 		 */
-		CHECK(rg <= 2.5 * up_rg);
+		CHECK(ours.mean_regions <= 2.5 * up.mean_regions);
 		tap_point("%" PRIu64 " KiB hot (%u%%) in %" PRIu64 " MiB%s: "
 			  "precision and recall >= 0.9, WSS error <= 10%%, "
 			  "at most 2.5 times the regions", cases[k].hot_kib,
