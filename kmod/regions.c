@@ -812,11 +812,12 @@ static u32 dmon_split_budget(const struct dmon_regions *rs, u32 budget,
  * a region whose @last_nr_accesses is more than a tenth of it and less
  * than nine tenths, so partly accessed, next to one that read at most a
  * tenth or at least nine tenths, is cut at random into
- * DMON_EDGE_SUBREGIONS pieces; and one whose few hits (at most a tenth) left a @hit_addr is
- * cut around that page: a window of about 1/DMON_NEEDLE_RATIO of it, and
- * pieces DMON_NEEDLE_STEP times wider either side, DMON_NEEDLE_RUNGS a
- * side.  Single-page regions stay whole.  The pieces
- * keep the counters and age of the region.  Every @hit_addr is cleared.
+ * DMON_EDGE_SUBREGIONS pieces; and one that read at most a tenth but
+ * holds a @hit_addr is cut around that page: a window of about
+ * 1/DMON_NEEDLE_RATIO of it, and pieces DMON_NEEDLE_STEP times wider
+ * either side, DMON_NEEDLE_RUNGS a side.  Single-page regions stay
+ * whole.  The pieces keep the counters and age of the region.  Every
+ * @hit_addr is cleared.
  *
  * Never more than min(@rs->cap, @max_nr_regions) regions result: when that
  * limit is reached the regions cut at random are cut less or not at all,
