@@ -663,6 +663,76 @@ static struct mm_struct *dmon_target_mm(struct dmon_session *s,
 	return mm;
 }
 
+/* Choose each region's page to sample next, and clear its Accessed bit. */
+static void dmon_mkold_regions(struct mm_struct *mm, struct dmon_regions *rs)
+{
+	struct vm_area_struct *vma = NULL;
+	struct dmon_region *r;
+	u32 j;
+
+	for (j = 0; j < rs->nr; j++) {
+		r = &rs->r[j];
+		r->sampling_addr = dmon_random_sampling_addr(r);
+		dmon_mkold(mm, r->sampling_addr, &vma);
+		if (!((j + 1) % DMON_RESCHED_REGIONS))
+			cond_resched();
+	}
+}
+
+/*
+ * Clears of huge pages that must wait until every region of the pass has
+ * been checked; beyond that many, all further clears of the pass wait.
+ */
+#define DMON_LATER_CLEARS	16
+
+/*
+ * Count, for each region, whether the page sampled last was accessed, and
+ * clear the Accessed bit of a newly chosen one, in one visit of the page
+ * table where both pages are in one (see dmon_check_and_mkold()).  Regions
+ * that share a huge page share its Accessed bit: a clear that another
+ * region's check could still see waits until after all checks.
+ */
+static void dmon_check_regions(struct mm_struct *mm, struct dmon_regions *rs)
+{
+	unsigned long later[DMON_LATER_CLEARS], limit, next;
+	u32 nr_later = 0, later_from = rs->nr, j, res;
+	struct vm_area_struct *vma = NULL;
+	struct dmon_region *r;
+
+	for (j = 0; j < rs->nr; j++) {
+		r = &rs->r[j];
+		next = dmon_random_sampling_addr(r);
+		limit = j + 1 < rs->nr ? rs->r[j + 1].start : ULONG_MAX;
+		if (j < later_from) {
+			res = dmon_check_and_mkold(mm, r->sampling_addr, next,
+						   limit, &vma);
+			if (!(res & DMON_CLEARED)) {
+				if (nr_later < DMON_LATER_CLEARS)
+					later[nr_later++] = next;
+				else
+					later_from = j;
+			}
+		} else {
+			res = dmon_young(mm, r->sampling_addr, &vma) ?
+			      DMON_YOUNG : 0;
+		}
+		if (res & DMON_YOUNG) {
+			r->nr_accesses++;
+			r->hit_addr = r->sampling_addr;
+		}
+		r->sampling_addr = next;
+		if (!((j + 1) % DMON_RESCHED_REGIONS))
+			cond_resched();
+	}
+	while (nr_later)
+		dmon_mkold(mm, later[--nr_later], &vma);
+	for (j = later_from; j < rs->nr; j++) {
+		dmon_mkold(mm, rs->r[j].sampling_addr, &vma);
+		if (!((j + 1) % DMON_RESCHED_REGIONS))
+			cond_resched();
+	}
+}
+
 /*
  * One pass over the targets, each checked (see dmon_target_mm()) and then
  * under one mmap_read_lock: if @check, count whether the page sampled last
@@ -674,12 +744,11 @@ static struct mm_struct *dmon_target_mm(struct dmon_session *s,
 static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 		     bool check, bool update)
 {
-	u32 alive = 0, i, j;
+	u32 alive = 0, i;
 
 	for (i = 0; i < s->nr_targets; i++) {
 		struct dmon_target *t = &s->targets[i];
 		struct dmon_regions *rs = &t->regions;
-		struct vm_area_struct *vma;
 		struct mm_struct *mm;
 		bool counted;
 
@@ -698,32 +767,14 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 			mmput(mm);
 			break;
 		}
-		vma = NULL;
 		/* A target's first pass has nothing to check yet. */
 		counted = check && rs->nr;
 		if (update || !rs->nr)
 			dmon_update_regions(s, t, mm);
-		/*
-		 * All checks before any clearing: regions that share a huge
-		 * page share its Accessed bit, and must not see each other's
-		 * clearing.
-		 */
-		for (j = 0; counted && j < rs->nr; j++) {
-			if (dmon_young(mm, rs->r[j].sampling_addr, &vma)) {
-				rs->r[j].nr_accesses++;
-				rs->r[j].hit_addr = rs->r[j].sampling_addr;
-			}
-			if (!((j + 1) % DMON_RESCHED_REGIONS))
-				cond_resched();
-		}
-		for (j = 0; j < rs->nr; j++) {
-			struct dmon_region *r = &rs->r[j];
-
-			r->sampling_addr = dmon_random_sampling_addr(r);
-			dmon_mkold(mm, r->sampling_addr, &vma);
-			if (!((j + 1) % DMON_RESCHED_REGIONS))
-				cond_resched();
-		}
+		if (counted)
+			dmon_check_regions(mm, rs);
+		else
+			dmon_mkold_regions(mm, rs);
 		up_read(&mm->mmap_lock);
 		mmput(mm);
 		if (counted) {

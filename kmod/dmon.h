@@ -206,5 +206,11 @@ bool dmon_young(struct mm_struct *mm, unsigned long addr,
 		struct vm_area_struct **last);
 void dmon_mkold(struct mm_struct *mm, unsigned long addr,
 		struct vm_area_struct **last);
+/* What dmon_check_and_mkold() did. */
+#define DMON_YOUNG	BIT(0)
+#define DMON_CLEARED	BIT(1)
+u32 dmon_check_and_mkold(struct mm_struct *mm, unsigned long checked,
+			 unsigned long next, unsigned long limit,
+			 struct vm_area_struct **last);
 
 #endif /* DAMONDEV_DMON_H */

@@ -94,22 +94,25 @@ static bool dmon_mapped(struct mm_struct *mm, unsigned long addr,
 }
 
 /*
- * Test the Accessed bit of the page mapping @addr, and clear it if @clear.
- * A page that is not mapped reads as not accessed.
+ * One visit of the page table that maps @addr, under one hold of its lock:
+ * if @test, read the Accessed bit of @addr's page; if @clear, clear that of
+ * @clear_addr's page, which the caller has checked is mapped and in the same
+ * PMD range as @addr.  A transparent huge page's bit is cleared only if no
+ * region that is still to be checked can lie in it: its range must end at
+ * or before @limit.  Pages that are not mapped read as not accessed and have
+ * nothing to clear.
  */
-static bool dmon_access_bit(struct mm_struct *mm, unsigned long addr,
-			    struct vm_area_struct **last, bool clear)
+static u32 dmon_visit(struct mm_struct *mm, unsigned long addr, bool test,
+		      bool clear, unsigned long clear_addr, unsigned long limit)
 {
 	pmd_t *pmd, pmdval;
 	spinlock_t *ptl;
 	pte_t *pte, ptent;
-	bool young = false;
+	u32 res = clear ? DMON_CLEARED : 0;
 
-	if (!dmon_mapped(mm, addr, last))
-		return false;
 	pmd = dmon_find_pmd(mm, addr);
 	if (!pmd)
-		return false;
+		return res;
 	/*
 	 * From 6.6 a PTE table can be freed through RCU (pte_free_defer():
 	 * MADV_COLLAPSE, khugepaged) while we hold only mmap_read_lock: the
@@ -122,29 +125,34 @@ static bool dmon_access_bit(struct mm_struct *mm, unsigned long addr,
 		ptl = pmd_lock(mm, pmd);
 		pmdval = *pmd;
 		if (pmd_present(pmdval) && pmd_trans_huge(pmdval)) {
-			young = pmd_young(pmdval);
-			if (young && clear)
+			if (test && pmd_young(pmdval))
+				res |= DMON_YOUNG;
+			if (clear && (clear_addr | ~PMD_MASK) >= limit)
+				res &= ~DMON_CLEARED;
+			else if (clear)
 				dmon_pmd_clear_young(pmd);
 		}
 		spin_unlock(ptl);
 	} else if (!pmd_none(pmdval) && pmd_present(pmdval) &&
 		   !pmd_bad(pmdval)) {
-		pte = pte_offset_kernel(&pmdval, addr);
 		ptl = pte_lockptr(mm, &pmdval);
 		spin_lock(ptl);
 		/* The table may have been replaced since the PMD was read. */
 		if (pmd_same(pmdval, dmon_pmdp_get_lockless(pmd))) {
+			pte = pte_offset_kernel(&pmdval, addr);
 			ptent = ptep_get(pte);
-			if (pte_present(ptent)) {
-				young = pte_young(ptent);
-				if (young && clear)
+			if (test && pte_present(ptent) && pte_young(ptent))
+				res |= DMON_YOUNG;
+			if (clear) {
+				pte = pte_offset_kernel(&pmdval, clear_addr);
+				if (pte_present(ptep_get(pte)))
 					dmon_pte_clear_young(pte);
 			}
 		}
 		spin_unlock(ptl);
 	}
 	rcu_read_unlock();
-	return young;
+	return res;
 }
 
 /**
@@ -158,7 +166,9 @@ static bool dmon_access_bit(struct mm_struct *mm, unsigned long addr,
 bool dmon_young(struct mm_struct *mm, unsigned long addr,
 		struct vm_area_struct **last)
 {
-	return dmon_access_bit(mm, addr, last, false);
+	if (!dmon_mapped(mm, addr, last))
+		return false;
+	return dmon_visit(mm, addr, true, false, 0, 0) & DMON_YOUNG;
 }
 
 /**
@@ -173,5 +183,43 @@ bool dmon_young(struct mm_struct *mm, unsigned long addr,
 void dmon_mkold(struct mm_struct *mm, unsigned long addr,
 		struct vm_area_struct **last)
 {
-	dmon_access_bit(mm, addr, last, true);
+	if (dmon_mapped(mm, addr, last))
+		dmon_visit(mm, addr, false, true, addr, ULONG_MAX);
+}
+
+/**
+ * dmon_check_and_mkold() - one region's sample: test the page sampled last,
+ *			    clear the Accessed bit of the one sampled next
+ * @mm:		the address space, mmap_read_lock held
+ * @checked:	address in the page sampled last
+ * @next:	address in the page to sample next
+ * @limit:	where the regions still to be checked in this pass begin
+ * @last:	the mapping found last under this hold of the lock, or NULL
+ *
+ * When both pages are mapped by one page table, the table is descended
+ * to and locked once for both.  A transparent huge page that reaches
+ * @limit or beyond may hold a page another region is yet to check, and
+ * they share one Accessed bit: its bit is left set for the caller to clear
+ * after all checks, with dmon_mkold().
+ *
+ * Return: DMON_YOUNG if @checked was accessed; DMON_CLEARED unless @next's
+ * bit is left for the caller to clear.
+ */
+u32 dmon_check_and_mkold(struct mm_struct *mm, unsigned long checked,
+			 unsigned long next, unsigned long limit,
+			 struct vm_area_struct **last)
+{
+	bool one_table = !((checked ^ next) & PMD_MASK);
+	bool clear = dmon_mapped(mm, next, last);
+	u32 res = 0;
+
+	if (dmon_mapped(mm, checked, last)) {
+		res = dmon_visit(mm, checked, true, clear && one_table, next,
+				 limit);
+		if (one_table)
+			return clear ? res : res | DMON_CLEARED;
+	}
+	if (!clear)
+		return res | DMON_CLEARED;
+	return res | dmon_visit(mm, next, false, true, next, limit);
 }
