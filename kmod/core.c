@@ -485,6 +485,7 @@ struct dmon_interval {
 	u32 tlb_flushes;
 	u32 tlb_flushes_shared;
 	u64 tlb_flush_ns;
+	enum dmon_upper upper;
 };
 
 static void dmon_fill_snapshot(struct dmon_session *s,
@@ -501,6 +502,10 @@ static void dmon_fill_snapshot(struct dmon_session *s,
 	hdr->hdr_size = sizeof(*hdr);
 	hdr->target_size = sizeof(struct damon_snapshot_target);
 	hdr->region_size = sizeof(struct damon_snapshot_region);
+	if (iv->upper == DMON_UPPER_ON)
+		hdr->flags |= DAMON_SNAPSHOT_UPPER_BITS;
+	else if (iv->upper == DMON_UPPER_MGLRU)
+		hdr->flags |= DAMON_SNAPSHOT_UPPER_MGLRU;
 	hdr->seq = s->queue.produced;
 	hdr->start_ns = iv->start_ns;
 	hdr->end_ns = now;
@@ -734,15 +739,58 @@ static void dmon_check_regions(struct mm_struct *mm, struct dmon_regions *rs)
 }
 
 /*
+ * Regions that read idle (at most @thres samples found them accessed) with
+ * no sample that hit a page, of at least two PMD ranges, get the hit their
+ * upper-level Accessed bits point to, if any, for the split to cut around.
+ */
+static void dmon_upper_hits(struct mm_struct *mm, struct dmon_regions *rs,
+			    u32 thres)
+{
+	struct dmon_region *r;
+	u32 i;
+
+	for (i = 0; i < rs->nr; i++) {
+		r = &rs->r[i];
+		if (r->last_nr_accesses <= thres && !r->hit_addr &&
+		    r->end - r->start >= 2 * PMD_SIZE)
+			r->hit_addr = dmon_upper_hit(mm, r->start, r->end);
+	}
+}
+
+/*
+ * Split a target's regions, so that the next merge can find where access
+ * frequency really changes: at random points, in three while the count is
+ * low and stable, as upstream does; finer where the @nr_passes samples of
+ * the interval just ended found a region partly accessed, and around a
+ * lone hit in a region that reads idle (see dmon_split_regions()), the
+ * hits of upper-level Accessed bits included if @upper.
+ */
+static void dmon_split_target(struct dmon_session *s, struct dmon_target *t,
+			      struct mm_struct *mm, u32 nr_passes, bool upper)
+{
+	u32 max = s->attrs.max_nr_regions, nr = t->regions.nr;
+
+	if (!nr || nr > max / 2)
+		return;
+	if (upper)
+		dmon_upper_hits(mm, &t->regions, nr_passes / 10);
+	dmon_split_regions(&t->regions, max,
+			   nr == t->last_nr_regions && nr < max / 3 ? 3 : 2,
+			   nr_passes);
+	t->last_nr_regions = t->regions.nr;
+}
+
+/*
  * One pass over the targets, each checked (see dmon_target_mm()) and then
  * under one mmap_read_lock: if @check, count whether the page sampled last
- * time was accessed; if @update, fit the regions to the mappings first;
- * then, in either case, clear the Accessed bit of a newly chosen page per
- * region for the next check, and flush TLBs if the session asks for it.
- * Returns the number of targets still alive.
+ * time was accessed; else an aggregation interval of @nr_passes passes has
+ * just ended, and the regions are split first; if @update, fit the regions
+ * to the mappings; then, in either case, clear the Accessed bit of a newly
+ * chosen page per region for the next check, and flush TLBs if the
+ * session asks for it.  Returns the number of targets still alive.
  */
 static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
-		     bool check, bool update)
+		     bool check, bool update, u32 nr_passes)
 {
 	u32 alive = 0, i;
 
@@ -769,6 +817,9 @@ static u32 dmon_pass(struct dmon_session *s, struct dmon_interval *iv,
 		}
 		/* A target's first pass has nothing to check yet. */
 		counted = check && rs->nr;
+		if (!check)
+			dmon_split_target(s, t, mm, nr_passes,
+					  iv->upper == DMON_UPPER_ON);
 		if (update || !rs->nr)
 			dmon_update_regions(s, t, mm);
 		if (counted)
@@ -805,30 +856,6 @@ static void dmon_merge_targets(struct dmon_session *s,
 		dmon_merge_regions(rs, threshold,
 				   dmon_merge_sz_limit(rs, s->attrs.min_nr_regions),
 				   s->attrs.max_nr_regions);
-	}
-}
-
-/*
- * Split regions, so that the next merge can find where access frequency
- * really changes: at random points, in three while the count is low and
- * stable, as upstream does; finer where the @nr_passes samples of the
- * interval just ended found a region partly accessed, and around a lone
- * hit in a region that reads idle (see dmon_split_regions()).
- */
-static void dmon_split_targets(struct dmon_session *s, u32 nr_passes)
-{
-	u32 max = s->attrs.max_nr_regions, i;
-
-	for (i = 0; i < s->nr_targets; i++) {
-		struct dmon_target *t = &s->targets[i];
-		u32 nr = t->regions.nr;
-
-		if (!nr || nr > max / 2)
-			continue;
-		dmon_split_regions(&t->regions, max,
-				   nr == t->last_nr_regions && nr < max / 3 ?
-				   3 : 2, nr_passes);
-		t->last_nr_regions = t->regions.nr;
 	}
 }
 
@@ -926,11 +953,12 @@ static int dmon_kdamond(void *data)
 	bool exited = false, update;
 
 	dmon_reset_interval(s, &iv, now);
+	iv.upper = dmon_upper_bits();
 	while (!kthread_should_stop()) {
 		u64 sample_ns = s->sample_us * NSEC_PER_USEC;
 
 		iv.checked = false;
-		if (!dmon_pass(s, &iv, true, false)) {
+		if (!dmon_pass(s, &iv, true, false, 0)) {
 			WRITE_ONCE(s->end_reason, DAMON_END_TARGETS_EXITED);
 			exited = true;
 			break;
@@ -957,16 +985,16 @@ static int dmon_kdamond(void *data)
 			}
 			sample_ns = s->sample_us * NSEC_PER_USEC;
 			dmon_reset_interval(s, &iv, now);
-			dmon_split_targets(s, nr_passes);
+			iv.upper = dmon_upper_bits();
 			update = now >= next_update;
 			if (update)
 				next_update = now +
 					s->attrs.update_us * NSEC_PER_USEC;
 			/*
-			 * Regions changed: sample pages inside the new ones,
-			 * cleared now, so the next check is exact.
+			 * Split the regions, and sample pages inside the new
+			 * ones, cleared now, so the next check is exact.
 			 */
-			dmon_pass(s, &iv, false, update);
+			dmon_pass(s, &iv, false, update, nr_passes);
 		}
 		/* Keep the rhythm; skip, don't burst, after falling behind. */
 		next += sample_ns;

@@ -186,6 +186,13 @@ struct dmon_flush_result {
 	u64 ns;
 };
 
+/* Whether the Accessed bits of PMD entries over page tables are ours. */
+enum dmon_upper {
+	DMON_UPPER_OFF,
+	DMON_UPPER_ON,
+	DMON_UPPER_MGLRU,
+};
+
 bool dmon_require_admin(void);
 bool dmon_privileged(struct file *file);
 bool dmon_may_monitor(struct file *file, struct task_struct *task,
@@ -196,6 +203,7 @@ int dmon_account_session(struct file *file);
 void dmon_unaccount_session(struct file *file);
 u64 dmon_flush_min_sample_us(struct file *file);
 void dmon_flush_tlbs(bool privileged, struct dmon_flush_result *res);
+enum dmon_upper dmon_upper_bits(void);
 
 /* vaddr.c */
 struct mm_struct;
@@ -212,5 +220,7 @@ void dmon_mkold(struct mm_struct *mm, unsigned long addr,
 u32 dmon_check_and_mkold(struct mm_struct *mm, unsigned long checked,
 			 unsigned long next, unsigned long limit,
 			 struct vm_area_struct **last);
+unsigned long dmon_upper_hit(struct mm_struct *mm, unsigned long start,
+			     unsigned long end);
 
 #endif /* DAMONDEV_DMON_H */

@@ -2,13 +2,17 @@
 /*
  * Who may monitor what, and how much of the machine a session may use: the
  * ptrace-read check a target passes on every sampling pass, the limits on
- * sessions per user and machine-wide, and the machine-wide budget of TLB
- * flushes that every session shares.
+ * sessions per user and machine-wide, the machine-wide budget of TLB
+ * flushes that every session shares, and whether the Accessed bits of
+ * upper-level page-table entries are ours to clear.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/jiffies.h>
+#include <linux/kstrtox.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -59,6 +63,11 @@ MODULE_PARM_DESC(tlb_flush_max_hz,
 static unsigned long tlb_flushes;
 module_param(tlb_flushes, ulong, 0444);
 MODULE_PARM_DESC(tlb_flushes, "TLB flushes made since the module was loaded");
+
+static bool upper_bits = true;
+module_param(upper_bits, bool, 0644);
+MODULE_PARM_DESC(upper_bits,
+		 "Find small hot areas in big idle regions from the Accessed bits of the PMD entries that point to page tables (x86), unless MGLRU uses those bits");
 
 /**
  * dmon_require_admin() - is /dev/damon restricted to CAP_SYS_ADMIN?
@@ -312,4 +321,80 @@ void dmon_flush_tlbs(bool privileged, struct dmon_flush_result *res)
 out:
 	mutex_unlock(&dmon_flush_lock);
 	res->ns = ktime_get_ns() - begin;
+}
+
+/*
+ * MGLRU's aging walk, where it may use them (LRU_GEN_NONLEAF_YOUNG), tests
+ * and clears the Accessed bits of PMD entries that point to page tables,
+ * to skip tables whose pages were not used: were we to clear those bits
+ * too, it would miss young pages and reclaim them.  Whether it is enabled
+ * is not exported to modules, and can be changed at any time through
+ * sysfs: read it there, at most once a second.
+ */
+#define DMON_LRU_GEN_ENABLED	"/sys/kernel/mm/lru_gen/enabled"
+#define DMON_LRU_GEN_CORE	(1U << 0)
+#define DMON_LRU_GEN_NONLEAF	(1U << 2)
+
+static DEFINE_MUTEX(dmon_upper_lock);
+static unsigned long dmon_upper_checked;
+static enum dmon_upper dmon_upper_state = DMON_UPPER_OFF;
+
+/* Does MGLRU use the bits now?  Unreadable counts as yes. */
+static bool dmon_mglru_uses_upper_bits(void)
+{
+	struct file *f;
+	char buf[16] = "";
+	loff_t pos = 0;
+	ssize_t n;
+	u32 caps;
+
+	f = filp_open(DMON_LRU_GEN_ENABLED, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f) != -ENOENT;	/* no CONFIG_LRU_GEN */
+	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (n <= 0 || kstrtou32(strim(buf), 0, &caps))
+		return true;
+	return (caps & DMON_LRU_GEN_CORE) && (caps & DMON_LRU_GEN_NONLEAF);
+}
+
+/**
+ * dmon_upper_bits() - may the Accessed bits of PMD entries that point to
+ *		       page tables be tested and cleared?
+ *
+ * They are ours if the CPU sets them (x86, not under Xen PV), the
+ * upper_bits module parameter allows it and MGLRU does not use them.
+ * Each change is logged.  May sleep.
+ *
+ * Return: DMON_UPPER_ON, DMON_UPPER_MGLRU (MGLRU uses them) or
+ * DMON_UPPER_OFF (the CPU or the parameter says no).
+ */
+enum dmon_upper dmon_upper_bits(void)
+{
+	static const char *const what[] = {
+		[DMON_UPPER_OFF] = "off",
+		[DMON_UPPER_ON] = "on",
+		[DMON_UPPER_MGLRU] = "off while MGLRU uses them",
+	};
+	enum dmon_upper now;
+
+	if (!mutex_trylock(&dmon_upper_lock))
+		return READ_ONCE(dmon_upper_state);
+	now = READ_ONCE(dmon_upper_state);
+	if (dmon_upper_checked && time_before(jiffies, dmon_upper_checked + HZ))
+		goto out;
+	dmon_upper_checked = jiffies;
+	if (!IS_ENABLED(CONFIG_X86_64) || !arch_has_hw_nonleaf_pmd_young() ||
+	    !READ_ONCE(upper_bits))
+		now = DMON_UPPER_OFF;
+	else if (dmon_mglru_uses_upper_bits())
+		now = DMON_UPPER_MGLRU;
+	else
+		now = DMON_UPPER_ON;
+	if (now != dmon_upper_state)
+		pr_info("upper-level Accessed bits: %s\n", what[now]);
+	WRITE_ONCE(dmon_upper_state, now);
+out:
+	mutex_unlock(&dmon_upper_lock);
+	return now;
 }

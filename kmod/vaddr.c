@@ -223,3 +223,75 @@ u32 dmon_check_and_mkold(struct mm_struct *mm, unsigned long checked,
 		return res | DMON_CLEARED;
 	return res | dmon_visit(mm, next, false, true, next, limit);
 }
+
+/*
+ * Test and clear the Accessed bit of the PMD entry at @pmd, if it points to
+ * a page table.  The lockless read skips the lock for the many that read
+ * old; under the lock the entry cannot become a huge page or a swap entry
+ * (whose bits mean something else) while the bit is cleared.
+ */
+static bool dmon_pmd_table_young(struct mm_struct *mm, pmd_t *pmd)
+{
+	pmd_t val = dmon_pmdp_get_lockless(pmd);
+	spinlock_t *ptl;
+	bool young = false;
+
+	if (!pmd_young(val) || pmd_none(val) || !pmd_present(val) ||
+	    pmd_trans_huge(val) || pmd_bad(val))
+		return false;
+	ptl = pmd_lock(mm, pmd);
+	val = *pmd;
+	if (pmd_present(val) && !pmd_trans_huge(val) && !pmd_bad(val))
+		young = dmon_pmd_clear_young(pmd);
+	spin_unlock(ptl);
+	return young;
+}
+
+/**
+ * dmon_upper_hit() - where was [@start, @end) used, from the Accessed bits
+ *		      of the PMD entries that point to its page tables?
+ * @mm:		the address space, mmap_read_lock held
+ * @start:	page aligned
+ * @end:	page aligned, > @start
+ *
+ * x86 sets the Accessed bit of every paging-structure entry a page walk
+ * passes through, so that of a PMD entry tells whether any page of its
+ * 2 MiB was walked to since the bit was cleared: one load for 512 pages.
+ * Each such bit found set in the mapped part of the range is cleared.
+ * Only for a caller that dmon_upper_bits() allows.
+ *
+ * Return: a page in the range, in a 2 MiB whose bit was set, each such
+ * 2 MiB equally likely; or 0 if none was.
+ */
+unsigned long dmon_upper_hit(struct mm_struct *mm, unsigned long start,
+			     unsigned long end)
+{
+	unsigned long addr, next, lo = 0, hi = 0;
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+	u32 found = 0, n = 0;
+	pmd_t *pmd;
+
+	vma_iter_init(&vmi, mm, start);
+	/* Page tables are stable only under mappings (see dmon_mapped()). */
+	for_each_vma_range(vmi, vma, end) {
+		addr = max(start, vma->vm_start);
+		for (; addr < min(end, vma->vm_end); addr = next) {
+			next = min3(pmd_addr_end(addr, end), vma->vm_end, end);
+			if (!(++n % DMON_RESCHED_REGIONS))
+				cond_resched();
+			pmd = dmon_find_pmd(mm, addr);
+			if (!pmd || !dmon_pmd_table_young(mm, pmd))
+				continue;
+			/* reservoir sampling: the k-th found replaces at 1/k */
+			if (!get_random_u32_below(++found)) {
+				lo = addr;
+				hi = next;
+			}
+		}
+	}
+	if (!found)
+		return 0;
+	return lo + (unsigned long)get_random_u32_below((hi - lo) >> PAGE_SHIFT) *
+		PAGE_SIZE;
+}

@@ -374,7 +374,8 @@ struct damon_status {
  *			gaps are the dropped snapshots
  * @start_ns:		start of the aggregation interval, CLOCK_MONOTONIC
  * @end_ns:		end of the aggregation interval, CLOCK_MONOTONIC
- * @flags:		zero; reserved for later versions
+ * @flags:		DAMON_SNAPSHOT_* flags; readers ignore those they do
+ *			not know
  * @nr_targets:		number of target sections that follow
  * @dropped:		snapshots lost because the queue was full between
  *			the snapshot read before this one and this one, so
@@ -422,6 +423,20 @@ struct damon_snapshot {
 	__u32 tlb_flushes_shared;
 	__u64 tlb_flush_ns;
 };
+
+/* damon_snapshot.flags */
+/*
+ * The regions of this interval were split, where they read idle, towards
+ * the 2 MiB ranges whose upper-level (PMD) Accessed bits said they were
+ * used (x86; the upper_bits module parameter).
+ */
+#define DAMON_SNAPSHOT_UPPER_BITS	(1U << 0)
+/*
+ * Upper-level Accessed bits were left alone in this interval because
+ * MGLRU uses them (/sys/kernel/mm/lru_gen/enabled has 0x1 and 0x4 set):
+ * small hot areas are found by sampling alone.
+ */
+#define DAMON_SNAPSHOT_UPPER_MGLRU	(1U << 1)
 
 /* damon_snapshot_target.flags and damon_target_status.flags */
 /* The process has exited; it has no regions and will not come back. */
