@@ -356,14 +356,17 @@ static int print_json_with_cost(struct libscols_table *tb,
 	       ", \"cpu_ns\": %" PRIu64 ", \"cpu_percent\": %.3f"
 	       ", \"samples_done\": %" PRIu64 ", \"samples_due\": %" PRIu64
 	       ", \"samples_percent\": %.3f, \"dropped\": %" PRIu64
-	       ", \"tlb_flushes\": %" PRIu64 ", \"sample_us\": [%" PRIu64
+	       ", \"tlb_flushes\": %" PRIu64 ", \"upper_bits_snapshots\": %"
+	       PRIu64 ", \"upper_mglru_snapshots\": %" PRIu64
+	       ", \"sample_us\": [%" PRIu64
 	       ", %" PRIu64 ", %" PRIu64 "], \"aggr_us\": [%" PRIu64 ", %"
 	       PRIu64 ", %" PRIu64 "]}\n}\n",
 	       json, cost->snapshots, cost->cpu_ns, cost_cpu_percent(cost),
 	       cost->samples_done, cost->samples_due,
 	       cost_samples_percent(cost), cost->dropped, cost->tlb_flushes,
-	       cost->sample_min_us, cost->sample_max_us, cost->sample_last_us,
-	       cost->aggr_min_us, cost->aggr_max_us, cost->aggr_last_us);
+	       cost->upper_used, cost->upper_mglru, cost->sample_min_us,
+	       cost->sample_max_us, cost->sample_last_us, cost->aggr_min_us,
+	       cost->aggr_max_us, cost->aggr_last_us);
 	ret = 0;
 out:
 	free(json);

@@ -23,6 +23,8 @@ void cost_add(struct mon_cost *c, const struct damon_snapshot *s)
 	c->samples_due += s->samples_due;
 	c->tlb_flushes += s->tlb_flushes;
 	c->dropped += s->dropped;
+	c->upper_used += !!(s->flags & DAMON_SNAPSHOT_UPPER_BITS);
+	c->upper_mglru += !!(s->flags & DAMON_SNAPSHOT_UPPER_MGLRU);
 	if (c->snapshots == 1 || s->sample_us < c->sample_min_us)
 		c->sample_min_us = s->sample_us;
 	if (s->sample_us > c->sample_max_us)
@@ -77,19 +79,43 @@ double cost_samples_percent(const struct mon_cost *c)
 		(double)c->samples_due : 100;
 }
 
+/*
+ * Whether the module searched idle regions with upper-level Accessed bits:
+ * said only where it did, or where MGLRU kept it from doing so, so that
+ * older modules' records read as before.
+ */
+static const char *format_upper(char *buf, size_t len,
+				const struct mon_cost *c)
+{
+	buf[0] = '\0';
+	if (c->upper_mglru)
+		snprintf(buf, len, "; upper-level Accessed bits left to MGLRU "
+			 "in %" PRIu64 " of %" PRIu64 " snapshots",
+			 c->upper_mglru, c->snapshots);
+	else if (c->upper_used && c->upper_used == c->snapshots)
+		snprintf(buf, len, "; upper-level Accessed bits used");
+	else if (c->upper_used)
+		snprintf(buf, len, "; upper-level Accessed bits used in %"
+			 PRIu64 " of %" PRIu64 " snapshots", c->upper_used,
+			 c->snapshots);
+	return buf;
+}
+
 const char *format_cost(char *buf, size_t len, const struct mon_cost *c)
 {
 	char cpu[UNITS_BUFSZ], samples[UNITS_BUFSZ], intervals[160];
+	char upper[96];
 
 	snprintf(buf, len, "kdamond %s%% of a CPU, %s%% of samples taken "
 		 "(%" PRIu64 " of %" PRIu64 "), %" PRIu64 " snapshot%s dropped, "
-		 "%" PRIu64 " TLB flush%s; %s",
+		 "%" PRIu64 " TLB flush%s; %s%s",
 		 format_percent(cpu, cost_cpu_percent(c)),
 		 format_percent(samples, cost_samples_percent(c)),
 		 c->samples_done, c->samples_due, c->dropped,
 		 c->dropped == 1 ? "" : "s", c->tlb_flushes,
 		 c->tlb_flushes == 1 ? "" : "es",
-		 format_intervals(intervals, sizeof(intervals), c));
+		 format_intervals(intervals, sizeof(intervals), c),
+		 format_upper(upper, sizeof(upper), c));
 	return buf;
 }
 

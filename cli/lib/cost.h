@@ -21,6 +21,8 @@ struct mon_cost {
 	uint64_t samples_done, samples_due;
 	uint64_t tlb_flushes;
 	uint64_t dropped;
+	/* Snapshots with DAMON_SNAPSHOT_UPPER_BITS, _UPPER_MGLRU. */
+	uint64_t upper_used, upper_mglru;
 	/* The intervals in force, which auto-tuning changes. */
 	uint64_t sample_min_us, sample_max_us, sample_last_us;
 	uint64_t aggr_min_us, aggr_max_us, aggr_last_us;
