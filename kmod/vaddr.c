@@ -266,21 +266,31 @@ static bool dmon_pmd_table_young(struct mm_struct *mm, pmd_t *pmd)
 unsigned long dmon_upper_hit(struct mm_struct *mm, unsigned long start,
 			     unsigned long end)
 {
-	unsigned long addr, next, lo = 0, hi = 0;
+	unsigned long addr, next, lo = 0, hi = 0, pud_start = 0;
 	struct vm_area_struct *vma;
 	struct vma_iterator vmi;
+	pmd_t *pmd, *table = NULL;
 	u32 found = 0, n = 0;
-	pmd_t *pmd;
 
 	vma_iter_init(&vmi, mm, start);
-	/* Page tables are stable only under mappings (see dmon_mapped()). */
+	/*
+	 * Page tables are stable only under mappings (see dmon_mapped()); a
+	 * PMD table stays while any mapping in its 1 GiB does, so it is
+	 * looked up once per 1 GiB, not per entry.
+	 */
 	for_each_vma_range(vmi, vma, end) {
 		addr = max(start, vma->vm_start);
 		for (; addr < min(end, vma->vm_end); addr = next) {
 			next = min3(pmd_addr_end(addr, end), vma->vm_end, end);
 			if (!(++n % DMON_RESCHED_REGIONS))
 				cond_resched();
-			pmd = dmon_find_pmd(mm, addr);
+			if (!table || (addr & PUD_MASK) != pud_start) {
+				pmd = dmon_find_pmd(mm, addr);
+				table = pmd ? pmd - pmd_index(addr) : NULL;
+				pud_start = addr & PUD_MASK;
+			} else {
+				pmd = table + pmd_index(addr);
+			}
 			if (!pmd || !dmon_pmd_table_young(mm, pmd))
 				continue;
 			/* reservoir sampling: the k-th found replaces at 1/k */
