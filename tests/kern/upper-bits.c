@@ -10,7 +10,7 @@
  * on (where the kernel has it), the module must leave the bits alone and
  * say DAMON_SNAPSHOT_UPPER_MGLRU instead; with the parameter off, neither.
  * The same search is timed with the bits off, for the log: sampling alone.
- * MGLRU's setting and the parameter are restored on exit.
+ * MGLRU's setting and the parameter are restored on exit, failed or not.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -33,7 +33,7 @@
 #define PARAM	"/sys/module/damondev/parameters/upper_bits"
 #define LRU_GEN	"/sys/kernel/mm/lru_gen/enabled"
 
-static char saved_lru_gen[32];
+static char saved_lru_gen[32], saved_param[8];
 
 static void __attribute__((noreturn)) writer(int ready)
 {
@@ -96,7 +96,7 @@ static void restore(void)
 	}
 	f = fopen(PARAM, "w");
 	if (f) {
-		fputs("Y", f);
+		fputs(saved_param, f);
 		fclose(f);
 	}
 }
@@ -155,10 +155,9 @@ int main(void)
 	unsigned long base, hot;
 	unsigned int flags;
 	int fds[2], on, off, mglru;
-	char param[8];
 	pid_t child;
 
-	if (!read_file(PARAM, param, sizeof(param)))
+	if (!read_file(PARAM, saved_param, sizeof(saved_param)))
 		KT_FAIL("no %s", PARAM);
 	if (read_file(LRU_GEN, saved_lru_gen, sizeof(saved_lru_gen)))
 		write_file(LRU_GEN, "0");

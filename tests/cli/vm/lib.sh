@@ -34,6 +34,12 @@ fail() {
 	exit 1
 }
 
+# What ends the cost line where the module searched with upper-level
+# Accessed bits, or left them to MGLRU (an extended regular expression,
+# optional: neither is said on other CPUs or with the module's upper_bits
+# off).
+upper='(; upper-level Accessed bits (used|used in [0-9]+ of [0-9]+ snapshots|left to MGLRU in [0-9]+ of [0-9]+ snapshots))?'
+
 log() {
 	echo "# $*"
 }

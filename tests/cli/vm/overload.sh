@@ -15,7 +15,7 @@ cat err
 	fail "expected one falling-behind warning"
 grep -qE "^damonctl: warning: the monitor is falling behind: it took [0-9.]+% of the samples due over the last [0-9]+ aggregations; sample less often \(--sample, now 100 us\) or allow fewer regions \(--max-regions, now 1000\)$" err ||
 	fail "the warning does not name the options"
-grep -qE "^damonctl: monitoring cost: kdamond [0-9.]+% of a CPU, [0-9.]+% of samples taken \([0-9]+ of [0-9]+\), [0-9]+ snapshots? dropped, 0 TLB flushes; sampling every 100 us, aggregating every 10 ms$" err ||
+grep -qE "^damonctl: monitoring cost: kdamond [0-9.]+% of a CPU, [0-9.]+% of samples taken \([0-9]+ of [0-9]+\), [0-9]+ snapshots? dropped, 0 TLB flushes; sampling every 100 us, aggregating every 10 ms$upper\$" err ||
 	fail "no cost line"
 expect_report o.rec "$target"
 

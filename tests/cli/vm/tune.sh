@@ -29,7 +29,7 @@ dctl report t.rec
 expect_rc 0
 head -n 1 out
 t='[0-9.]+ (us|ms|s)'
-head -n 1 out | grep -qE "; sampling every $t to $t \(last $t\), aggregating every $t to $t \(last $t\)\$" ||
+head -n 1 out | grep -qE "; sampling every $t to $t \(last $t\), aggregating every $t to $t \(last $t\)$upper\$" ||
 	fail "the report does not show the range of tuned intervals"
 # Without --tune-min-sample, damo's floor: the same writer keeps the
 # intervals at 5 ms and above rather than driving them to 100 us.
