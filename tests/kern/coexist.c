@@ -19,6 +19,7 @@
  * interface, going by its config; fails if the config has it and the
  * directory is missing.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
@@ -35,26 +36,61 @@
 #define CTX	KD "/contexts/0"
 #define SCHEME	CTX "/schemes/0"
 
+/*
+ * DAMON's sysfs files answer EBUSY while their lock is held, and the
+ * kdamond takes it for a moment at every aggregation to look for commands:
+ * a busy file is tried again, for up to this many 10 ms waits.
+ */
+#define BUSY_TRIES	300
+
 static bool kernel_damon_on;
+static unsigned int busy_waits;	/* how often a file was busy */
 
 static void put(const char *val, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Write @val to sysfs file @path, trying again while it is busy: 0, or the
+ * errno of the failure (EBUSY after BUSY_TRIES tries).
+ */
+static int write_busy(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	for (int tries = 1;; tries++) {
+		ssize_t n = pwrite(fd, val, len, 0);
+
+		if (n == (ssize_t)len)
+			break;
+		err = n < 0 ? errno : EIO;
+		if (err != EBUSY || tries == BUSY_TRIES)
+			break;
+		err = 0;
+		busy_waits++;
+		usleep(10000);
+	}
+	close(fd);
+	return err;
+}
 
 /* Write @val to the sysfs file named by @fmt; fails the test on error. */
 static void put(const char *val, const char *fmt, ...)
 {
 	char path[256];
 	va_list ap;
-	FILE *f;
+	int err;
 
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	f = fopen(path, "w");
-	if (!f)
-		KT_FAIL("%s: %s", path, strerror(errno));
-	if (fputs(val, f) < 0 || fclose(f))
-		KT_FAIL("writing \"%s\" to %s: %s", val, path, strerror(errno));
+	err = write_busy(path, val);
+	if (err)
+		KT_FAIL("writing \"%s\" to %s: %s%s", val, path, strerror(err),
+			err == EBUSY ? " (tried for 3 s)" : "");
 }
 
 static void get(char *buf, size_t len, const char *fmt, ...)
@@ -65,14 +101,28 @@ static void get(char *buf, size_t len, const char *fmt, ...)
 {
 	char path[256];
 	va_list ap;
+	int tries;
 	FILE *f;
 
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	f = fopen(path, "r");
-	if (!f || !fgets(buf, len, f))
-		KT_FAIL("%s: %s", path, strerror(errno));
+	for (tries = 1;; tries++) {
+		f = fopen(path, "r");
+		if (!f)
+			KT_FAIL("%s: %s", path, strerror(errno));
+		errno = 0;
+		if (fgets(buf, len, f))
+			break;
+		if (!ferror(f))
+			KT_FAIL("%s: empty", path);
+		if (errno != EBUSY || tries == BUSY_TRIES)
+			KT_FAIL("%s: %s%s", path, strerror(errno),
+				errno == EBUSY ? " (tried for 3 s)" : "");
+		fclose(f);
+		busy_waits++;
+		usleep(10000);
+	}
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 }
@@ -115,16 +165,10 @@ static int config_has_damon_sysfs(void)
 
 static void kernel_damon_off(void)
 {
-	FILE *f;
-
 	if (!kernel_damon_on)
 		return;
 	/* From atexit() too: a failed test must not leave it running. */
-	f = fopen(KD "/state", "w");
-	if (f) {
-		fputs("off", f);
-		fclose(f);
-	}
+	write_busy(KD "/state", "off");
 	kernel_damon_on = false;
 }
 
@@ -351,6 +395,8 @@ int main(void)
 		100 * after);
 	printf("# interference: the hot area's accessed share went from %.1f%% alone to %.1f%% with the kernel's DAMON on the same process (%.0f%% of it), and back to %.1f%%\n",
 	       100 * alone, 100 * with, 100 * with / alone, 100 * after);
+	printf("# DAMON's sysfs files answered EBUSY %u times and were tried again\n",
+	       busy_waits);
 
 	kt_kill(child);
 	free(buf);
