@@ -11,13 +11,11 @@
  * Without transparent huge pages (Debian's PREEMPT_RT kernel) the PTE case
  * alone is tested, and the pass line says so.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "kt.h"
@@ -25,22 +23,21 @@
 #define SIZE	(64UL << 20)
 #define HUGE	(2UL << 20)
 
-static void __attribute__((noreturn)) writer(int ready)
+static void writer(void *arg)
 {
 	char *raw, *p;
 	size_t off;
 
+	(void)arg;
 	raw = mmap(NULL, SIZE + HUGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED)
-		_exit(1);
+		return;
 	p = (char *)(((unsigned long)raw + HUGE - 1) & ~(HUGE - 1));
 	madvise(p, SIZE, MADV_HUGEPAGE);	/* fails without THP: fine */
 	for (off = 0; off < SIZE; off += 4096)
 		p[off] = 1;
-	if (write(ready, &p, sizeof(p)) != sizeof(p))
-		_exit(1);
-	close(ready);
+	kt_ready(p);
 	for (;;)
 		for (off = 0; off < SIZE; off += 4096)
 			p[off]++;
@@ -72,23 +69,12 @@ int main(void)
 {
 	double acc = 0, passes = 0;
 	unsigned long base, kib;
-	int fd = kt_open(), fds[2], got = 0, small = 0, regions = 0;
+	int fd = kt_open(), got = 0, small = 0, regions = 0;
 	size_t len, off;
 	pid_t child;
 	char *buf;
 
-	KT_SYS(pipe(fds));
-	child = KT_SYS(fork());
-	if (!child) {
-		close(fd);
-		close(fds[0]);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		writer(fds[1]);
-	}
-	close(fds[1]);
-	if (read(fds[0], &base, sizeof(base)) != sizeof(base))
-		KT_FAIL("the writer could not map %lu bytes", SIZE);
-	close(fds[0]);
+	child = kt_spawn("writer", writer, NULL, &base);
 	kib = huge_kib(child, base);
 
 	/* 20 ms samples: the writer's loop comes round within one. */

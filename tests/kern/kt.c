@@ -92,31 +92,17 @@ void kt_status(int fd, struct damon_status *st)
 	KT_SYS(ioctl(fd, DAMON_IOC_STATUS, st));
 }
 
-static void __attribute__((noreturn))
-toucher(size_t total, size_t hot_off, size_t hot_len, int ready)
-{
-	size_t pages = hot_len / 4096;
-	unsigned long long x = 88172645463325252ULL;
-	char *p;
+static int ready_fd = -1;
 
-	p = mmap(NULL, total, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (p == MAP_FAILED)
+void kt_ready(void *addr)
+{
+	if (write(ready_fd, &addr, sizeof(addr)) != sizeof(addr))
 		_exit(1);
-	if (write(ready, &p, sizeof(p)) != sizeof(p))
-		_exit(1);
-	close(ready);
-	for (;;) {
-		/* xorshift: cheap, and no libc lock in the hot loop */
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		p[hot_off + (x % pages) * 4096] += 1;
-	}
+	close(ready_fd);
 }
 
-pid_t kt_spawn_toucher(size_t total, size_t hot_off, size_t hot_len,
-		       unsigned long *base)
+pid_t kt_spawn(const char *name, void (*body)(void *arg), void *arg,
+	       unsigned long *base)
 {
 	int fds[2];
 	char *p;
@@ -129,14 +115,49 @@ pid_t kt_spawn_toucher(size_t total, size_t hot_off, size_t hot_len,
 		close_range(3, fds[1] - 1, 0);
 		close_range(fds[1] + 1, ~0U, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		toucher(total, hot_off, hot_len, fds[1]);
+		ready_fd = fds[1];
+		body(arg);
+		_exit(1);
 	}
 	close(fds[1]);
 	if (read(fds[0], &p, sizeof(p)) != sizeof(p))
-		KT_FAIL("toucher could not map %zu bytes", total);
+		KT_FAIL("the %s child exited before its memory was ready", name);
 	close(fds[0]);
 	*base = (unsigned long)p;
 	return pid;
+}
+
+struct toucher_args {
+	size_t total, hot_off, hot_len;
+};
+
+static void toucher(void *arg)
+{
+	const struct toucher_args *a = arg;
+	size_t pages = a->hot_len / 4096;
+	unsigned long long x = 88172645463325252ULL;
+	char *p;
+
+	p = mmap(NULL, a->total, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	kt_ready(p);
+	for (;;) {
+		/* xorshift: cheap, and no libc lock in the hot loop */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[a->hot_off + (x % pages) * 4096] += 1;
+	}
+}
+
+pid_t kt_spawn_toucher(size_t total, size_t hot_off, size_t hot_len,
+		       unsigned long *base)
+{
+	struct toucher_args a = { total, hot_off, hot_len };
+
+	return kt_spawn("toucher", toucher, &a, base);
 }
 
 pid_t kt_spawn_sleeper(void)
@@ -286,30 +307,34 @@ int kt_count_kdamonds(void)
 	return n;
 }
 
-static void __attribute__((noreturn))
-areas_child(unsigned int nr, size_t size, unsigned long idle_mask, int ready)
+struct areas_args {
+	unsigned int nr;
+	size_t size;
+	unsigned long idle_mask;
+};
+
+static void areas_child(void *arg)
 {
-	size_t pages = size / 4096;
+	const struct areas_args *a = arg;
+	size_t pages = a->size / 4096;
 	unsigned long long x = 88172645463325252ULL;
 	unsigned int i, k;
 	char *p;
 
-	p = mmap(NULL, nr * size, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, a->nr * a->size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (p == MAP_FAILED)
-		_exit(1);
-	if (write(ready, &p, sizeof(p)) != sizeof(p))
-		_exit(1);
-	close(ready);
+		return;
+	kt_ready(p);
 	for (;;) {
-		for (i = 0; i < nr; i++) {
-			if (idle_mask & (1UL << i))
+		for (i = 0; i < a->nr; i++) {
+			if (a->idle_mask & (1UL << i))
 				continue;
 			for (k = 0; k < (i + 1) * (i + 1); k++) {
 				x ^= x << 13;
 				x ^= x >> 7;
 				x ^= x << 17;
-				p[i * size + (x % pages) * 4096] += 1;
+				p[i * a->size + (x % pages) * 4096] += 1;
 			}
 		}
 	}
@@ -318,24 +343,9 @@ areas_child(unsigned int nr, size_t size, unsigned long idle_mask, int ready)
 pid_t kt_spawn_areas(unsigned int nr, size_t size, unsigned long idle_mask,
 		     unsigned long *base)
 {
-	int fds[2];
-	char *p;
-	pid_t pid;
+	struct areas_args a = { nr, size, idle_mask };
 
-	KT_SYS(pipe(fds));
-	pid = KT_SYS(fork());
-	if (!pid) {
-		close_range(3, fds[1] - 1, 0);
-		close_range(fds[1] + 1, ~0U, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		areas_child(nr, size, idle_mask, fds[1]);
-	}
-	close(fds[1]);
-	if (read(fds[0], &p, sizeof(p)) != sizeof(p))
-		KT_FAIL("areas child could not map %u x %zu bytes", nr, size);
-	close(fds[0]);
-	*base = (unsigned long)p;
-	return pid;
+	return kt_spawn("areas", areas_child, &a, base);
 }
 
 const struct damon_snapshot *kt_read_one(int fd, char *buf, size_t len)

@@ -52,6 +52,18 @@ void kt_set_targets(int fd, const pid_t *pids, unsigned int nr);
 void kt_status(int fd, struct damon_status *st);
 
 /*
+ * A child that runs @body(@arg), holding none of the test's file
+ * descriptors and killed when the test exits.  @body sets up its memory,
+ * calls kt_ready() with the address the test should know, then works until
+ * killed (returning means it failed).  Returns once kt_ready() was called;
+ * *base gets that address.  @name says which child failed.
+ */
+pid_t kt_spawn(const char *name, void (*body)(void *arg), void *arg,
+	       unsigned long *base);
+/* In a kt_spawn() child: hand @addr to the test. */
+void kt_ready(void *addr);
+
+/*
  * A child that maps @total bytes (populated), then writes random pages of
  * [hot_off, hot_off + hot_len) until killed.  Returns once the mapping is
  * populated; *base gets the mapping's address in the child.

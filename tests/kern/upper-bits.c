@@ -12,13 +12,11 @@
  * The same search is timed with the bits off, for the log: sampling alone.
  * MGLRU's setting and the parameter are restored on exit, failed or not.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "kt.h"
@@ -35,27 +33,26 @@
 
 static char saved_lru_gen[32], saved_param[8];
 
-static void __attribute__((noreturn)) writer(int ready)
+static void writer(void *arg)
 {
 	int fd = memfd_create("upper-bits", 0);
 	char *raw, *p;
 	size_t off;
 
+	(void)arg;
 	if (fd < 0 || ftruncate(fd, CHUNK))
-		_exit(1);
+		return;
 	raw = mmap(NULL, TOTAL + HUGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		   -1, 0);
 	if (raw == MAP_FAILED)
-		_exit(1);
+		return;
 	p = (char *)(((unsigned long)raw + HUGE - 1) & ~(HUGE - 1));
 	for (off = 0; off < TOTAL; off += CHUNK)
 		if (mmap(p + off, CHUNK, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0) ==
 		    MAP_FAILED)
-			_exit(1);
-	if (write(ready, &p, sizeof(p)) != sizeof(p))
-		_exit(1);
-	close(ready);
+			return;
+	kt_ready(p);
 	for (;;)
 		for (off = 0; off < HUGE; off += 4096)
 			p[HOT_OFF + off]++;
@@ -154,7 +151,7 @@ int main(void)
 {
 	unsigned long base, hot;
 	unsigned int flags;
-	int fds[2], on, off, mglru;
+	int on, off, mglru;
 	pid_t child;
 
 	if (!read_file(PARAM, saved_param, sizeof(saved_param)))
@@ -163,17 +160,7 @@ int main(void)
 		write_file(LRU_GEN, "0");
 	atexit(restore);
 
-	KT_SYS(pipe(fds));
-	child = KT_SYS(fork());
-	if (!child) {
-		close(fds[0]);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		writer(fds[1]);
-	}
-	close(fds[1]);
-	if (read(fds[0], &base, sizeof(base)) != sizeof(base))
-		KT_FAIL("the writer could not map %lu bytes", TOTAL);
-	close(fds[0]);
+	child = kt_spawn("writer", writer, NULL, &base);
 	hot = base + HOT_OFF;
 
 	write_file(PARAM, "Y");
