@@ -12,6 +12,7 @@
  * under its lock, and the PMD is checked to be unchanged before the PTE is
  * trusted.  Callers hold mmap_read_lock.
  */
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
@@ -279,6 +280,13 @@ unsigned long dmon_upper_hit(struct mm_struct *mm, unsigned long start,
 	 * looked up once per 1 GiB, not per entry.
 	 */
 	for_each_vma_range(vmi, vma, end) {
+		/*
+		 * hugetlb maps 2 MiB pages from PMD entries (leaves, nothing
+		 * to find here) and shares PMD tables between processes,
+		 * unsharing them without mmap_lock.
+		 */
+		if (is_vm_hugetlb_page(vma))
+			continue;
 		addr = max(start, vma->vm_start);
 		for (; addr < min(end, vma->vm_end); addr = next) {
 			next = min3(pmd_addr_end(addr, end), vma->vm_end, end);
@@ -291,7 +299,13 @@ unsigned long dmon_upper_hit(struct mm_struct *mm, unsigned long start,
 			} else {
 				pmd = table + pmd_index(addr);
 			}
-			if (!pmd || !dmon_pmd_table_young(mm, pmd))
+			if (!pmd) {
+				/* no PMD table: nothing used in this 1 GiB */
+				next = min3(pud_addr_end(addr, end),
+					    vma->vm_end, end);
+				continue;
+			}
+			if (!dmon_pmd_table_young(mm, pmd))
 				continue;
 			/* reservoir sampling: the k-th found replaces at 1/k */
 			if (!get_random_u32_below(++found)) {
