@@ -114,6 +114,7 @@ static u32 dmon_visit(struct mm_struct *mm, unsigned long addr, bool test,
 	pmd = dmon_find_pmd(mm, addr);
 	if (!pmd)
 		return res;
+again:
 	/*
 	 * From 6.6 a PTE table can be freed through RCU (pte_free_defer():
 	 * MADV_COLLAPSE, khugepaged) while we hold only mmap_read_lock: the
@@ -138,17 +139,24 @@ static u32 dmon_visit(struct mm_struct *mm, unsigned long addr, bool test,
 		   !pmd_bad(pmdval)) {
 		ptl = pte_lockptr(mm, &pmdval);
 		spin_lock(ptl);
-		/* The table may have been replaced since the PMD was read. */
-		if (pmd_same(pmdval, dmon_pmdp_get_lockless(pmd))) {
-			pte = pte_offset_kernel(&pmdval, addr);
-			ptent = ptep_get(pte);
-			if (test && pte_present(ptent) && pte_young(ptent))
-				res |= DMON_YOUNG;
-			if (clear) {
-				pte = pte_offset_kernel(&pmdval, clear_addr);
-				if (pte_present(ptep_get(pte)))
-					dmon_pte_clear_young(pte);
-			}
+		/*
+		 * The table may have been replaced since the PMD was read, or
+		 * the PMD's own Accessed bit set by a walk since
+		 * dmon_upper_hit() cleared it: read it again.
+		 */
+		if (!pmd_same(pmdval, dmon_pmdp_get_lockless(pmd))) {
+			spin_unlock(ptl);
+			rcu_read_unlock();
+			goto again;
+		}
+		pte = pte_offset_kernel(&pmdval, addr);
+		ptent = ptep_get(pte);
+		if (test && pte_present(ptent) && pte_young(ptent))
+			res |= DMON_YOUNG;
+		if (clear) {
+			pte = pte_offset_kernel(&pmdval, clear_addr);
+			if (pte_present(ptep_get(pte)))
+				dmon_pte_clear_young(pte);
 		}
 		spin_unlock(ptl);
 	}
