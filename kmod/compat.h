@@ -21,20 +21,32 @@ static inline u32 get_random_u32_below(u32 ceil)
 #endif
 
 /*
+ * pmdp_get_lockless() appeared in 6.5; on 64-bit a PMD is read in one
+ * access, which is all it does there.
+ */
+static inline pmd_t dmon_pmdp_get_lockless(pmd_t *pmdp)
+{
+	return READ_ONCE(*pmdp);
+}
+
+/*
  * Clearing Accessed bits.  x86's ptep_test_and_clear_young() and
- * pmdp_test_and_clear_young() are out of line and not exported, so clear
- * the bit directly, atomically, as they do.  arm64's are inline.
+ * pmdp_test_and_clear_young() are out of line and not exported, so do
+ * what they do: read the bit, and only if it is set clear it atomically
+ * (the plain read spares a locked write).  arm64's are inline.
  */
 #if defined(CONFIG_X86_64)
 static inline bool dmon_pte_clear_young(pte_t *ptep)
 {
-	return test_and_clear_bit(_PAGE_BIT_ACCESSED,
+	return pte_young(ptep_get(ptep)) &&
+	       test_and_clear_bit(_PAGE_BIT_ACCESSED,
 				  (unsigned long *)&ptep->pte);
 }
 
 static inline bool dmon_pmd_clear_young(pmd_t *pmdp)
 {
-	return test_and_clear_bit(_PAGE_BIT_ACCESSED,
+	return pmd_young(dmon_pmdp_get_lockless(pmdp)) &&
+	       test_and_clear_bit(_PAGE_BIT_ACCESSED,
 				  (unsigned long *)&pmdp->pmd);
 }
 
@@ -66,14 +78,5 @@ static inline void dmon_flush_local_tlb(void *unused)
 #else
 #error "damondev supports x86-64 and arm64"
 #endif
-
-/*
- * pmdp_get_lockless() appeared in 6.5; on 64-bit a PMD is read in one
- * access, which is all it does there.
- */
-static inline pmd_t dmon_pmdp_get_lockless(pmd_t *pmdp)
-{
-	return READ_ONCE(*pmdp);
-}
 
 #endif /* DAMONDEV_COMPAT_H */
