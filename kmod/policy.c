@@ -349,8 +349,8 @@ static bool dmon_mglru_uses_upper_bits(void)
 	u32 caps;
 
 	f = filp_open(DMON_LRU_GEN_ENABLED, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f) != -ENOENT;	/* no CONFIG_LRU_GEN */
+	if (IS_ERR(f))	/* absent: no CONFIG_LRU_GEN, or no /sys to read */
+		return IS_ENABLED(CONFIG_LRU_GEN) || PTR_ERR(f) != -ENOENT;
 	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
 	filp_close(f, NULL);
 	if (n <= 0 || kstrtou32(strim(buf), 0, &caps))
