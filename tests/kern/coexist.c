@@ -50,47 +50,50 @@ static void put(const char *val, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * Write @val to sysfs file @path, trying again while it is busy: 0, or the
- * errno of the failure (EBUSY after BUSY_TRIES tries).
+ * One read or write of sysfs file @path, tried again while it is busy:
+ * the bytes moved, or -errno (-EBUSY after BUSY_TRIES tries).
  */
-static int write_busy(const char *path, const char *val)
+static ssize_t sysfs_io(const char *path, void *buf, size_t len, bool write)
 {
-	size_t len = strlen(val);
-	int fd, err = 0;
+	int fd = open(path, write ? O_WRONLY : O_RDONLY);
+	ssize_t n;
 
-	fd = open(path, O_WRONLY);
 	if (fd < 0)
-		return errno;
+		return -errno;
 	for (int tries = 1;; tries++) {
-		ssize_t n = pwrite(fd, val, len, 0);
-
-		if (n == (ssize_t)len)
+		n = write ? pwrite(fd, buf, len, 0) : pread(fd, buf, len, 0);
+		if (n >= 0 || errno != EBUSY || tries == BUSY_TRIES)
 			break;
-		err = n < 0 ? errno : EIO;
-		if (err != EBUSY || tries == BUSY_TRIES)
-			break;
-		err = 0;
 		busy_waits++;
 		usleep(10000);
 	}
+	if (n < 0)
+		n = -errno;
 	close(fd);
-	return err;
+	return n;
+}
+
+static const char *io_error(ssize_t n)
+{
+	if (n == -EBUSY)
+		return "Device or resource busy (tried for 3 s)";
+	return n < 0 ? strerror(-n) : "short transfer";
 }
 
 /* Write @val to the sysfs file named by @fmt; fails the test on error. */
 static void put(const char *val, const char *fmt, ...)
 {
+	size_t len = strlen(val);
 	char path[256];
 	va_list ap;
-	int err;
+	ssize_t n;
 
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	err = write_busy(path, val);
-	if (err)
-		KT_FAIL("writing \"%s\" to %s: %s%s", val, path, strerror(err),
-			err == EBUSY ? " (tried for 3 s)" : "");
+	n = sysfs_io(path, (void *)val, len, true);
+	if (n != (ssize_t)len)
+		KT_FAIL("writing \"%s\" to %s: %s", val, path, io_error(n));
 }
 
 static void get(char *buf, size_t len, const char *fmt, ...)
@@ -101,29 +104,15 @@ static void get(char *buf, size_t len, const char *fmt, ...)
 {
 	char path[256];
 	va_list ap;
-	int tries;
-	FILE *f;
+	ssize_t n;
 
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	for (tries = 1;; tries++) {
-		f = fopen(path, "r");
-		if (!f)
-			KT_FAIL("%s: %s", path, strerror(errno));
-		errno = 0;
-		if (fgets(buf, len, f))
-			break;
-		if (!ferror(f))
-			KT_FAIL("%s: empty", path);
-		if (errno != EBUSY || tries == BUSY_TRIES)
-			KT_FAIL("%s: %s%s", path, strerror(errno),
-				errno == EBUSY ? " (tried for 3 s)" : "");
-		fclose(f);
-		busy_waits++;
-		usleep(10000);
-	}
-	fclose(f);
+	n = sysfs_io(path, buf, len - 1, false);
+	if (n <= 0)
+		KT_FAIL("%s: %s", path, n ? io_error(n) : "empty");
+	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
@@ -168,7 +157,7 @@ static void kernel_damon_off(void)
 	if (!kernel_damon_on)
 		return;
 	/* From atexit() too: a failed test must not leave it running. */
-	write_busy(KD "/state", "off");
+	sysfs_io(KD "/state", "off", 3, true);
 	kernel_damon_on = false;
 }
 
