@@ -19,7 +19,6 @@
  * interface, going by its config; fails if the config has it and the
  * directory is missing.
  */
-#include <fcntl.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
@@ -36,64 +35,31 @@
 #define CTX	KD "/contexts/0"
 #define SCHEME	CTX "/schemes/0"
 
-/*
- * DAMON's sysfs files answer EBUSY while their lock is held, and the
- * kdamond takes it for a moment at every aggregation to look for commands:
- * a busy file is tried again, for up to this many 10 ms waits.
- */
-#define BUSY_TRIES	300
-
 static bool kernel_damon_on;
-static unsigned int busy_waits;	/* how often a file was busy */
 
 static void put(const char *val, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/*
- * One read or write of sysfs file @path, tried again while it is busy:
- * the bytes moved, or -errno (-EBUSY after BUSY_TRIES tries).
- */
-static ssize_t sysfs_io(const char *path, void *buf, size_t len, bool write)
+static const char *io_error(int err)
 {
-	int fd = open(path, write ? O_WRONLY : O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	for (int tries = 1;; tries++) {
-		n = write ? pwrite(fd, buf, len, 0) : pread(fd, buf, len, 0);
-		if (n >= 0 || errno != EBUSY || tries == BUSY_TRIES)
-			break;
-		busy_waits++;
-		usleep(10000);
-	}
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n;
-}
-
-static const char *io_error(ssize_t n)
-{
-	if (n == -EBUSY)
+	if (err == -EBUSY)
 		return "Device or resource busy (tried for 3 s)";
-	return n < 0 ? strerror(-n) : "short transfer";
+	return strerror(-err);
 }
 
 /* Write @val to the sysfs file named by @fmt; fails the test on error. */
 static void put(const char *val, const char *fmt, ...)
 {
-	size_t len = strlen(val);
 	char path[256];
 	va_list ap;
-	ssize_t n;
+	int err;
 
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	n = sysfs_io(path, (void *)val, len, true);
-	if (n != (ssize_t)len)
-		KT_FAIL("writing \"%s\" to %s: %s", val, path, io_error(n));
+	err = kt_sysfs_write(path, val);
+	if (err)
+		KT_FAIL("writing \"%s\" to %s: %s", val, path, io_error(err));
 }
 
 static void get(char *buf, size_t len, const char *fmt, ...)
@@ -104,16 +70,14 @@ static void get(char *buf, size_t len, const char *fmt, ...)
 {
 	char path[256];
 	va_list ap;
-	ssize_t n;
+	int err;
 
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	n = sysfs_io(path, buf, len - 1, false);
-	if (n <= 0)
-		KT_FAIL("%s: %s", path, n ? io_error(n) : "empty");
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
+	err = kt_sysfs_read(path, buf, len);
+	if (err)
+		KT_FAIL("%s: %s", path, io_error(err));
 }
 
 static unsigned long long get_ull(const char *fmt, const char *arg)
@@ -157,7 +121,7 @@ static void kernel_damon_off(void)
 	if (!kernel_damon_on)
 		return;
 	/* From atexit() too: a failed test must not leave it running. */
-	sysfs_io(KD "/state", "off", 3, true);
+	kt_sysfs_write(KD "/state", "off");
 	kernel_damon_on = false;
 }
 
@@ -385,7 +349,7 @@ int main(void)
 	printf("# interference: the hot area's accessed share went from %.1f%% alone to %.1f%% with the kernel's DAMON on the same process (%.0f%% of it), and back to %.1f%%\n",
 	       100 * alone, 100 * with, 100 * with / alone, 100 * after);
 	printf("# DAMON's sysfs files answered EBUSY %u times and were tried again\n",
-	       busy_waits);
+	       kt_sysfs_busy);
 
 	kt_kill(child);
 	free(buf);

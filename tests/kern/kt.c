@@ -283,6 +283,50 @@ uint64_t kt_below(struct kt_rng *r, uint64_t n)
 	return n ? kt_rnd(r) % n : 0;
 }
 
+unsigned int kt_sysfs_busy;
+
+/* DAMON's sysfs files are busy while its kdamond looks for commands. */
+#define SYSFS_TRIES	300	/* 10 ms apart: 3 s */
+
+static ssize_t sysfs_io(const char *path, void *buf, size_t len, bool write)
+{
+	int fd = open(path, write ? O_WRONLY : O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	for (int tries = 1;; tries++) {
+		n = write ? pwrite(fd, buf, len, 0) : pread(fd, buf, len, 0);
+		if (n >= 0 || errno != EBUSY || tries == SYSFS_TRIES)
+			break;
+		kt_sysfs_busy++;
+		usleep(10000);
+	}
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
+int kt_sysfs_write(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	ssize_t n = sysfs_io(path, (void *)val, len, true);
+
+	return n < 0 ? (int)n : n == (ssize_t)len ? 0 : -EIO;
+}
+
+int kt_sysfs_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n = sysfs_io(path, buf, len - 1, false);
+
+	if (n <= 0)
+		return n ? (int)n : -ENODATA;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
 int kt_count_kdamonds(void)
 {
 	char path[300], comm[64];

@@ -94,6 +94,15 @@ struct kt_rng {
 uint64_t kt_rnd(struct kt_rng *r);
 /* A number in [0, n), 0 if n is 0. */
 uint64_t kt_below(struct kt_rng *r, uint64_t n);
+/*
+ * Write @val to, or read the first line (without its newline) of, the
+ * sysfs file @path.  A file that answers EBUSY (DAMON's, while its lock is
+ * held) is tried again every 10 ms for up to 3 s; kt_sysfs_busy counts
+ * those tries.  Return 0 or -errno (-ENODATA: the file was empty).
+ */
+int kt_sysfs_write(const char *path, const char *val);
+int kt_sysfs_read(const char *path, char *buf, size_t len);
+extern unsigned int kt_sysfs_busy;
 /* Number of kernel threads named damondev/... (sessions' kdamonds). */
 int kt_count_kdamonds(void);
 #endif

@@ -61,41 +61,19 @@ static void writer(void *arg)
 /* The module reads these at most once a second: wait for it to see. */
 static void write_file(const char *path, const char *val)
 {
-	FILE *f = fopen(path, "w");
+	int err = kt_sysfs_write(path, val);
 
-	if (!f || fputs(val, f) < 0 || fclose(f))
-		KT_FAIL("cannot write %s to %s", val, path);
+	if (err)
+		KT_FAIL("cannot write %s to %s: %s", val, path, strerror(-err));
 	sleep(2);
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	int ok;
-
-	if (!f)
-		return 0;
-	ok = fgets(buf, (int)len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = 0;
-	return ok;
 }
 
 /* At exit, failed or not: best effort, no KT_FAIL inside exit(). */
 static void restore(void)
 {
-	FILE *f;
-
-	if (saved_lru_gen[0] && (f = fopen(LRU_GEN, "w"))) {
-		fputs(saved_lru_gen, f);
-		fclose(f);
-	}
-	f = fopen(PARAM, "w");
-	if (f) {
-		fputs(saved_param, f);
-		fclose(f);
-	}
+	if (saved_lru_gen[0])
+		kt_sysfs_write(LRU_GEN, saved_lru_gen);
+	kt_sysfs_write(PARAM, saved_param);
 }
 
 /*
@@ -154,9 +132,9 @@ int main(void)
 	int on, off, mglru;
 	pid_t child;
 
-	if (!read_file(PARAM, saved_param, sizeof(saved_param)))
+	if (kt_sysfs_read(PARAM, saved_param, sizeof(saved_param)))
 		KT_FAIL("no %s", PARAM);
-	if (read_file(LRU_GEN, saved_lru_gen, sizeof(saved_lru_gen)))
+	if (!kt_sysfs_read(LRU_GEN, saved_lru_gen, sizeof(saved_lru_gen)))
 		write_file(LRU_GEN, "0");
 	atexit(restore);
 
